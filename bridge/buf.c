@@ -1,0 +1,134 @@
+/* buf.c - owned growable byte buffer with a read offset.
+ * fcgi-lisp, MIT licence. */
+#include "config.h"
+
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void buf_init(struct buf *b)
+{
+    *b = (struct buf)BUF_INIT;
+}
+
+void buf_free(struct buf *b)
+{
+    if (b == NULL)
+        return;
+    free(b->ptr);
+    buf_init(b);
+}
+
+void buf_clear(struct buf *b)
+{
+    b->off = b->len = 0;
+}
+
+void buf_reserve(struct buf *b, size_t extra)
+{
+    if (b->off == b->len)
+        b->off = b->len = 0;
+    if (b->cap - b->len >= extra)
+        return;
+    size_t used = b->len - b->off;
+    if (b->off > 0 && b->cap - used >= extra) {
+        memmove(b->ptr, b->ptr + b->off, used);
+        b->off = 0;
+        b->len = used;
+        return;
+    }
+    if (b->off > 0) {
+        memmove(b->ptr, b->ptr + b->off, used);
+        b->off = 0;
+        b->len = used;
+    }
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap - used < extra) {
+        if (cap > SIZE_MAX / 2) {
+            fprintf(stderr, "fcgi-lisp: buffer size overflow\n");
+            abort();
+        }
+        cap *= 2;
+    }
+    b->ptr = xrealloc(b->ptr, cap);
+    b->cap = cap;
+}
+
+void buf_append(struct buf *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return;
+    buf_reserve(b, n);
+    memcpy(b->ptr + b->len, p, n);
+    b->len += n;
+}
+
+void buf_append_str(struct buf *b, const char *s)
+{
+    buf_append(b, s, strlen(s));
+}
+
+void buf_append_byte(struct buf *b, uint8_t c)
+{
+    buf_append(b, &c, 1);
+}
+
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n <= 0)
+        return;
+    buf_reserve(b, (size_t)n + 1);
+    vsnprintf((char *)b->ptr + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void buf_consume(struct buf *b, size_t n)
+{
+    b->off += n;
+    if (b->off >= b->len)
+        b->off = b->len = 0;
+}
+
+void buf_commit(struct buf *b, size_t n)
+{
+    b->len += n;
+}
+
+bool slice_eq_nocase(struct slice s, const char *str)
+{
+    size_t n = strlen(str);
+    if (s.len != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = s.ptr[i], c = (unsigned char)str[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (unsigned char)(a - 'A' + 'a');
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if (a != c)
+            return false;
+    }
+    return true;
+}
+
+bool slice_eq(struct slice s, const char *str)
+{
+    size_t n = strlen(str);
+    return s.len == n && (n == 0 || memcmp(s.ptr, str, n) == 0);
+}

@@ -1,0 +1,420 @@
+/* conn.c - one FastCGI connection from the web server.
+ * fcgi-lisp, MIT licence.
+ *
+ * Reads records into `in`, hands their chunks to the requests they belong to,
+ * answers the management records itself, and queues whole records in `out`.
+ * Several requests may share the connection (FCGI_MPXS_CONNS=1). */
+#include "config.h"
+
+#include "conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "request.h"
+#include "xalloc.h"
+
+/* Lingering close: after our last byte, wait this long for the peer's EOF so
+ * that unread input does not turn our close into a reset that destroys the
+ * reply in flight. */
+#define CONN_LINGER_SECONDS 2.0
+
+static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void conn_linger_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+void conn_new(struct server *srv, int fd, const char *peer)
+{
+    struct conn *c = xcalloc(1, sizeof *c);
+    c->fd = fd;
+    c->srv = srv;
+    fcgi_parser_init(&c->parser);
+    fcgi_params_init(&c->mgmt, 1024);
+    buf_init(&c->in);
+    buf_init(&c->out);
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    ev_io_init(&c->io, conn_io_cb, fd, EV_READ);
+    ev_io_start(srv->loop, &c->io);
+    ev_init(&c->linger, conn_linger_cb);
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->n_conns++;
+    log_debug("connection from %s", c->peer);
+}
+
+/* Sets the watcher's events from the connection's state. */
+static void conn_update_events(struct conn *c)
+{
+    if (c->closed)
+        return;
+    int events = 0;
+    if (c->lingering || (c->read_blockers == 0 && !c->close_after_write))
+        events |= EV_READ;
+    if (buf_size(&c->out) > 0)
+        events |= EV_WRITE;
+    if (events == (c->io.events & (EV_READ | EV_WRITE)) && ev_is_active(&c->io))
+        return;
+    ev_io_stop(c->srv->loop, &c->io);
+    ev_io_set(&c->io, c->fd, events);
+    if (events)
+        ev_io_start(c->srv->loop, &c->io);
+}
+
+static struct request *conn_find_request(const struct conn *c, uint16_t id)
+{
+    for (struct request *r = c->reqs; r != NULL; r = r->next)
+        if (r->id == id)
+            return r;
+    return NULL;
+}
+
+void conn_attach_request(struct conn *c, struct request *r)
+{
+    r->prev = NULL;
+    r->next = c->reqs;
+    if (c->reqs)
+        c->reqs->prev = r;
+    c->reqs = r;
+    c->n_reqs++;
+    c->srv->n_requests++;
+}
+
+void conn_detach_request(struct conn *c, struct request *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        c->reqs = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    r->prev = r->next = NULL;
+    c->n_reqs--;
+    c->srv->n_requests--;
+}
+
+void conn_stream(struct conn *c, uint8_t type, uint16_t id, const void *data, size_t len)
+{
+    if (c->closed)
+        return;
+    fcgi_stream_append(&c->out, type, id, data, len);
+}
+
+static void conn_after_last_request(struct conn *c, bool keep_conn)
+{
+    if (c->n_reqs == 0 && (!keep_conn || c->srv->draining)) {
+        c->close_after_write = true;
+        conn_update_events(c);
+    }
+}
+
+void conn_end_request(struct conn *c, struct request *r, uint32_t app_status,
+                      uint8_t protocol_status)
+{
+    conn_detach_request(c, r);
+    if (c->closed)
+        return;
+    /* FastCGI spec 5.3: a Responder's stdout ends with an empty record. */
+    fcgi_record_append(&c->out, FCGI_STDOUT, r->id, NULL, 0);
+    fcgi_end_request_append(&c->out, r->id, app_status, protocol_status);
+    conn_after_last_request(c, r->keep_conn);
+    conn_flush(c);
+}
+
+bool conn_output_full(struct conn *c)
+{
+    if (buf_size(&c->out) < CONN_OUT_HIGH)
+        return false;
+    c->out_throttled = true;
+    return true;
+}
+
+void conn_block_read(struct conn *c)
+{
+    c->read_blockers++;
+    conn_update_events(c);
+}
+
+void conn_unblock_read(struct conn *c)
+{
+    c->read_blockers--;
+    conn_update_events(c);
+}
+
+static void conn_start_linger(struct conn *c)
+{
+    if (shutdown(c->fd, SHUT_WR) < 0) {
+        conn_close(c, "shutdown failed");
+        return;
+    }
+    c->lingering = true;
+    ev_timer_set(&c->linger, CONN_LINGER_SECONDS, 0.);
+    ev_timer_start(c->srv->loop, &c->linger);
+    conn_update_events(c);
+}
+
+static void conn_linger_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct conn *c = (struct conn *)((char *)w - offsetof(struct conn, linger));
+    conn_close(c, "no EOF from the peer after the last reply");
+}
+
+void conn_flush(struct conn *c)
+{
+    if (c->closed)
+        return;
+    while (buf_size(&c->out) > 0) {
+        ssize_t n = write(c->fd, buf_data(&c->out), buf_size(&c->out));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            log_info("connection from %s: write failed: %s", c->peer, strerror(errno));
+            conn_close(c, "write failed");
+            return;
+        }
+        buf_consume(&c->out, (size_t)n);
+    }
+    if (buf_size(&c->out) == 0 && c->close_after_write && !c->lingering) {
+        conn_start_linger(c);
+        return;
+    }
+    conn_update_events(c);
+    if (c->out_throttled && buf_size(&c->out) < CONN_OUT_LOW) {
+        c->out_throttled = false;
+        /* Requests may end (and unlink themselves) while resuming. */
+        struct request *r = c->reqs;
+        while (r != NULL && !c->closed) {
+            struct request *next = r->next;
+            request_on_output_drained(r);
+            r = next;
+        }
+    }
+}
+
+/* GET_VALUES (FastCGI spec 4.1): answer the names we know, each once. */
+static void conn_get_values(struct conn *c, const struct fcgi_chunk *ch)
+{
+    static const char *const names[] = {"FCGI_MAX_CONNS", "FCGI_MAX_REQS", "FCGI_MPXS_CONNS"};
+    bool asked[3] = {false, false, false};
+    const uint8_t *pos = ch->data, *end = ch->data + ch->len;
+    struct fcgi_pair pair;
+    enum parse_rc rc;
+    while ((rc = fcgi_params_feed(&c->mgmt, &pos, end, &pair)) == PARSE_OK)
+        for (size_t i = 0; i < 3; i++)
+            if (slice_eq(pair.name, names[i]))
+                asked[i] = true;
+    if (rc == PARSE_ERROR) {
+        log_warn("connection from %s: malformed GET_VALUES: %s", c->peer, c->mgmt.err);
+        conn_close(c, "malformed GET_VALUES");
+        return;
+    }
+    if (!ch->last)
+        return;
+    fcgi_params_finish(&c->mgmt);
+    fcgi_params_free(&c->mgmt);
+    fcgi_params_init(&c->mgmt, 1024);
+    char values[3][24];
+    unsigned max_conns = c->srv->cfg->max_conns;
+    snprintf(values[0], sizeof values[0], "%u", max_conns);
+    snprintf(values[1], sizeof values[1], "%u", max_conns);
+    snprintf(values[2], sizeof values[2], "1");
+    struct buf body = BUF_INIT;
+    for (size_t i = 0; i < 3; i++)
+        if (asked[i])
+            fcgi_pair_append(&body, names[i], strlen(names[i]), values[i], strlen(values[i]));
+    fcgi_record_append(&c->out, FCGI_GET_VALUES_RESULT, FCGI_NULL_REQUEST_ID, buf_data(&body),
+                       buf_size(&body));
+    buf_free(&body);
+}
+
+static void conn_management(struct conn *c, const struct fcgi_chunk *ch)
+{
+    if (ch->type == FCGI_GET_VALUES) {
+        conn_get_values(c, ch);
+        return;
+    }
+    /* FastCGI spec 4.2: an unknown management record gets UNKNOWN_TYPE. Sent
+     * only in answer to one: nginx fails on unsolicited management records. */
+    if (ch->first)
+        fcgi_unknown_type_append(&c->out, ch->type);
+}
+
+static void conn_begin_request(struct conn *c, const struct fcgi_chunk *ch)
+{
+    uint16_t role;
+    uint8_t flags;
+    fcgi_begin_request_decode(ch->data, &role, &flags);
+    bool keep_conn = (flags & FCGI_KEEP_CONN) != 0;
+    if (conn_find_request(c, ch->request_id) != NULL) {
+        log_warn("connection from %s: BEGIN_REQUEST for request %u, which is already active",
+                 c->peer, ch->request_id);
+        conn_close(c, "duplicate request id");
+        return;
+    }
+    if (role != FCGI_RESPONDER) {
+        log_info("connection from %s: request %u asks for role %u; only the Responder role is served",
+                 c->peer, ch->request_id, role);
+        fcgi_end_request_append(&c->out, ch->request_id, 0, FCGI_UNKNOWN_ROLE);
+        conn_after_last_request(c, keep_conn);
+        return;
+    }
+    request_new(c, ch->request_id, keep_conn);
+}
+
+static void conn_dispatch(struct conn *c, const struct fcgi_chunk *ch)
+{
+    if (ch->request_id == FCGI_NULL_REQUEST_ID) {
+        conn_management(c, ch);
+        return;
+    }
+    if (ch->type == FCGI_BEGIN_REQUEST) {
+        conn_begin_request(c, ch);
+        return;
+    }
+    /* FastCGI spec 3.3: records for an inactive request id are ignored. */
+    struct request *r = conn_find_request(c, ch->request_id);
+    if (r == NULL)
+        return;
+    switch (ch->type) {
+    case FCGI_PARAMS:
+        request_on_params(r, ch);
+        break;
+    case FCGI_STDIN:
+        request_on_stdin(r, ch);
+        break;
+    case FCGI_ABORT_REQUEST:
+        request_on_abort(r);
+        break;
+    default:
+        break; /* DATA (Filter role) and types a web server does not send */
+    }
+}
+
+static void conn_parse_input(struct conn *c)
+{
+    const uint8_t *pos = buf_data(&c->in);
+    const uint8_t *end = pos + buf_size(&c->in);
+    struct fcgi_chunk ch;
+    enum parse_rc rc;
+    while (!c->closed && (rc = fcgi_parser_feed(&c->parser, &pos, end, &ch)) == PARSE_OK)
+        conn_dispatch(c, &ch);
+    if (c->closed)
+        return;
+    if (rc == PARSE_ERROR) {
+        log_warn("connection from %s: malformed FastCGI record: %s", c->peer, c->parser.err);
+        conn_close(c, "malformed record");
+        return;
+    }
+    /* The parser consumed everything; chunks handed out are no longer used. */
+    buf_clear(&c->in);
+}
+
+/* The peer sent EOF: its requests are aborted (it can no longer read their
+ * replies, FastCGI spec 3.5); what is queued is still written. */
+static void conn_on_eof(struct conn *c)
+{
+    if (c->lingering || buf_size(&c->out) == 0) {
+        conn_close(c, "peer closed the connection");
+        return;
+    }
+    struct request *r = c->reqs;
+    while (r != NULL) {
+        struct request *next = r->next;
+        request_on_conn_closed(r);
+        r = next;
+    }
+    c->close_after_write = true;
+    conn_flush(c);
+}
+
+static void conn_read(struct conn *c)
+{
+    for (int round = 0; round < 4 && !c->closed; round++) {
+        buf_reserve(&c->in, CONN_READ_SIZE);
+        ssize_t n = read(c->fd, buf_tail(&c->in), CONN_READ_SIZE);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            log_info("connection from %s: read failed: %s", c->peer, strerror(errno));
+            conn_close(c, "read failed");
+            return;
+        }
+        if (n == 0) {
+            conn_on_eof(c);
+            return;
+        }
+        if (c->lingering) {
+            buf_clear(&c->in);
+            continue;
+        }
+        buf_commit(&c->in, (size_t)n);
+        conn_parse_input(c);
+        if (c->closed || c->read_blockers > 0 || c->close_after_write)
+            return;
+        if ((size_t)n < CONN_READ_SIZE)
+            return;
+    }
+}
+
+static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct conn *c = (struct conn *)w;
+    if (revents & EV_READ)
+        conn_read(c);
+    if (!c->closed)
+        conn_flush(c);
+}
+
+void conn_close_when_idle(struct conn *c)
+{
+    if (c->closed || c->n_reqs > 0)
+        return;
+    c->close_after_write = true;
+    conn_flush(c);
+}
+
+void conn_close(struct conn *c, const char *why)
+{
+    if (c->closed)
+        return;
+    log_debug("connection from %s closed: %s", c->peer, why);
+    c->closed = true;
+    struct request *r = c->reqs;
+    while (r != NULL) {
+        struct request *next = r->next;
+        request_on_conn_closed(r);
+        r = next;
+    }
+    struct server *srv = c->srv;
+    ev_io_stop(srv->loop, &c->io);
+    ev_timer_stop(srv->loop, &c->linger);
+    close(c->fd);
+    c->fd = -1;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    srv->n_conns--;
+    c->reap_next = srv->reap_conns;
+    srv->reap_conns = c;
+    server_conn_gone(srv);
+}
+
+void conn_free(struct conn *c)
+{
+    buf_free(&c->in);
+    buf_free(&c->out);
+    fcgi_params_free(&c->mgmt);
+    free(c);
+}

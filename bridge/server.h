@@ -1,0 +1,66 @@
+/* server.h - the daemon's shared state: loop, config, listeners, backends,
+ * live connections, deferred frees, signals and draining.
+ * fcgi-lisp, MIT licence. */
+#ifndef FCGI_LISP_SERVER_H
+#define FCGI_LISP_SERVER_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "settings.h"
+
+struct conn;
+struct request;
+struct listener;
+struct idle_sock;
+
+/* One Lisp backend and its kept sockets. */
+struct backend {
+    const struct backend_url *url; /* borrowed from the config */
+    struct idle_sock *idle;        /* owned: kept sockets, most recently used first */
+    size_t n_idle;
+    ev_tstamp down_until;          /* refused a connection: not picked before this */
+    bool was_down;                 /* marked down since it last accepted a connection */
+};
+
+struct server {
+    struct ev_loop *loop;             /* borrowed: the default loop */
+    const struct settings *cfg;    /* borrowed: outlives the server */
+    struct listener *listeners;       /* owned, n_listeners entries */
+    size_t n_listeners;
+    struct backend *backends;         /* owned, one per cfg->backends entry */
+    size_t n_backends;
+    size_t rr_next;                   /* round robin: next backend to try first */
+    size_t n_idle_total;              /* kept sockets over all backends, <= cfg->max_sockets */
+    struct conn *conns;               /* owned: live client connections (intrusive list) */
+    size_t n_conns;
+    size_t n_requests;                /* requests in progress over all connections */
+    struct conn *reap_conns;          /* owned: closed, freed by the reaper */
+    struct request *reap_requests;    /* owned: ended, freed by the reaper */
+    ev_prepare reaper;                /* frees the reap lists before the loop blocks */
+    ev_signal sig_term, sig_int, sig_hup;
+    ev_timer drain_timer;             /* SIGTERM: gives in-flight requests this long */
+    ev_timer idle_sweep;              /* closes kept sockets idle for longer than io_timeout */
+    bool draining;
+    bool accept_paused;               /* listeners stopped: max-conns reached or out of fds */
+    char *web_server_addrs;           /* owned: FCGI_WEB_SERVER_ADDRS (FastCGI spec 3.2), or NULL */
+    char baseversion[64];             /* server-baseversion when the web server sends no SERVER_SOFTWARE */
+};
+
+/* Sets up everything but the listeners. */
+void server_init(struct server *srv, struct ev_loop *loop, const struct settings *cfg);
+/* Opens the listening sockets: --listen, else fd 0, else LISTEN_FDS.
+ * 0, or -1 with a one-line reason in err (exit status 2 territory). */
+int server_listen(struct server *srv, char *err, size_t errlen);
+/* Stops accepting and lets in-flight requests finish (SIGTERM). */
+void server_drain(struct server *srv);
+/* Stops accepting until a connection goes away (logged at info with why). */
+void server_accept_pause(struct server *srv, const char *why);
+/* Called when a connection went away: resumes accepting when under max_conns,
+ * ends the loop when draining and nothing is left. */
+void server_conn_gone(struct server *srv);
+/* Releases everything; watchers stopped. */
+void server_free(struct server *srv);
+
+#endif

@@ -1,0 +1,134 @@
+/* sock.c - thin wrappers over the socket calls the daemon needs.
+ * fcgi-lisp, MIT licence. */
+#include "config.h"
+
+#include "sock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int sock_set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    int fdfl = fcntl(fd, F_GETFD);
+    if (fdfl < 0 || fcntl(fd, F_SETFD, fdfl | FD_CLOEXEC) < 0)
+        return -1;
+    return 0;
+}
+
+bool sock_is_listening(int fd)
+{
+    int val = 0;
+    socklen_t len = sizeof val;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &val, &len) < 0)
+        return false;
+    return val != 0;
+}
+
+/* A unix socket path is stale when connecting to it is refused. */
+static bool sock_unix_path_is_stale(const struct addr *a)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    int rc = connect(fd, (const struct sockaddr *)&a->sa, a->len);
+    int saved = errno;
+    close(fd);
+    return rc < 0 && saved == ECONNREFUSED;
+}
+
+int sock_listen(const struct addr *a, int backlog, char *err, size_t errlen)
+{
+    char name[300];
+    addr_format(a, name, sizeof name);
+    int fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket() for %s failed: %s", name, strerror(errno));
+        return -1;
+    }
+    if (a->family == AF_UNIX) {
+        const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->sa;
+        struct stat st;
+        if (sun->sun_path[0] != '\0' && lstat(sun->sun_path, &st) == 0) {
+            if (!S_ISSOCK(st.st_mode)) {
+                snprintf(err, errlen, "%s exists and is not a socket", name);
+                close(fd);
+                return -1;
+            }
+            if (!sock_unix_path_is_stale(a)) {
+                snprintf(err, errlen, "%s is in use by another process", name);
+                close(fd);
+                return -1;
+            }
+            unlink(sun->sun_path);
+        }
+    } else {
+        int on = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    }
+    if (bind(fd, (const struct sockaddr *)&a->sa, a->len) < 0) {
+        snprintf(err, errlen, "bind(%s) failed: %s", name, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (listen(fd, backlog) < 0) {
+        snprintf(err, errlen, "listen(%s) failed: %s", name, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int sock_connect(const struct addr *a, bool *in_progress)
+{
+    *in_progress = false;
+    int fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    if (a->family != AF_UNIX) {
+        int on = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    }
+    if (connect(fd, (const struct sockaddr *)&a->sa, a->len) < 0) {
+        if (errno == EINPROGRESS) {
+            *in_progress = true;
+            return fd;
+        }
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int sock_error(int fd)
+{
+    int val = 0;
+    socklen_t len = sizeof val;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &val, &len) < 0)
+        return errno;
+    return val;
+}
+
+void sock_guard_stdio(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int nul = open("/dev/null", O_RDWR);
+        if (nul >= 0 && nul != fd) {
+            dup2(nul, fd);
+            close(nul);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+/* fuzz_fcgi_record.c - the FastCGI record parser and record encoders.
+ * fcgi-lisp, MIT licence.
+ *
+ * The input is a byte stream as a web server would send it. Invariants:
+ * - *pos only advances and never passes end; PARSE_AGAIN consumes all input;
+ *   err is set exactly with PARSE_ERROR, and once in error the parser keeps
+ *   returning PARSE_ERROR without consuming anything.
+ * - Chunks of a record come in order (first, ..., last) with the same type,
+ *   request id and content_length; their lengths add up to content_length
+ *   (8 for the fixed-size bodies); len is 0 only for an empty record; stream
+ *   content borrows from the input of the current call.
+ * - Fed whole, split at two points derived from the input, and byte by
+ *   byte (each piece from a heap copy of exactly its size), the records,
+ *   the result and the bytes consumed are the same.
+ * - The records equal those of a direct walk of the spec's layout (header,
+ *   content, padding), so every byte is accounted for.
+ * - Re-encoding the complete records with fcgi_record_append (and with the
+ *   type-specific encoders where they apply) and parsing that gives them back. */
+#include "config.h"
+
+#include <string.h>
+
+#include "buf.h"
+#include "fcgi_record.h"
+#include "fuzz.h"
+
+static bool fuzz_fixed_body(uint8_t type)
+{
+    return type == FCGI_BEGIN_REQUEST || type == FCGI_END_REQUEST || type == FCGI_UNKNOWN_TYPE;
+}
+
+static bool fuzz_within(const uint8_t *p, size_t n, const uint8_t *lo, size_t lo_len)
+{
+    return p >= lo && p <= lo + lo_len && n <= (size_t)(lo + lo_len - p);
+}
+
+static void fuzz_record_open(struct buf *out, uint8_t type, uint16_t id, uint16_t cl)
+{
+    buf_printf(out, "%u/%u/%u [", type, id, cl);
+}
+
+/* What one run produced. */
+struct fuzz_run {
+    struct buf desc;   /* "type/id/content_length [content]\n" per record */
+    struct buf reenc;  /* the complete records, re-encoded without padding */
+    struct buf canon;  /* their description with content_length = bytes seen */
+    struct buf cur;    /* content of the record being handed out */
+    enum parse_rc rc;
+    size_t consumed;
+    bool open;
+    uint8_t type;
+    uint16_t id, cl;
+};
+
+static void fuzz_chunk(struct fuzz_run *r, const struct fcgi_chunk *c, const struct fcgi_parser *p,
+                       const uint8_t *piece, size_t piece_len)
+{
+    FUZZ_ASSERT(c->first == !r->open);
+    if (c->first) {
+        r->open = true;
+        r->type = c->type;
+        r->id = c->request_id;
+        r->cl = c->content_length;
+        buf_clear(&r->cur);
+        fuzz_record_open(&r->desc, c->type, c->request_id, c->content_length);
+    }
+    FUZZ_ASSERT(c->type == r->type && c->request_id == r->id && c->content_length == r->cl);
+    if (c->content_length == 0)
+        FUZZ_ASSERT(c->len == 0 && c->first && c->last);
+    if (fuzz_fixed_body(c->type)) {
+        FUZZ_ASSERT(c->len == 8 && c->first && c->last);
+        FUZZ_ASSERT(fuzz_within(c->data, 8, piece, piece_len)
+                    || fuzz_within(c->data, 8, p->body, sizeof(p->body)));
+    } else {
+        FUZZ_ASSERT((c->len == 0) == (c->content_length == 0));
+        if (c->len > 0)
+            FUZZ_ASSERT(fuzz_within(c->data, c->len, piece, piece_len));
+    }
+    buf_append(&r->desc, c->data, c->len);
+    buf_append(&r->cur, c->data, c->len);
+    size_t want = fuzz_fixed_body(r->type) ? 8 : r->cl;
+    FUZZ_ASSERT(buf_size(&r->cur) <= want);
+    if (!c->last)
+        return;
+    FUZZ_ASSERT(buf_size(&r->cur) == want);
+    buf_append_str(&r->desc, "]\n");
+    r->open = false;
+    fcgi_record_append(&r->reenc, r->type, r->id, buf_data(&r->cur), buf_size(&r->cur));
+    fuzz_record_open(&r->canon, r->type, r->id, (uint16_t)buf_size(&r->cur));
+    buf_append(&r->canon, buf_data(&r->cur), buf_size(&r->cur));
+    buf_append_str(&r->canon, "]\n");
+}
+
+/* Feeds data in pieces ending at cuts[] (increasing). */
+static void fuzz_parse(struct fuzz_run *r, const uint8_t *data, size_t size, const size_t *cuts,
+                       size_t ncuts)
+{
+    memset(r, 0, sizeof(*r));
+    struct fcgi_parser p;
+    fcgi_parser_init(&p);
+    FUZZ_ASSERT(p.err == NULL);
+    r->rc = PARSE_AGAIN;
+    size_t start = 0;
+    for (size_t i = 0; i <= ncuts && r->rc != PARSE_ERROR; i++) {
+        size_t stop = i < ncuts ? cuts[i] : size;
+        FUZZ_ASSERT(start <= stop && stop <= size);
+        size_t n = stop - start;
+        uint8_t *copy = malloc(n > 0 ? n : 1);
+        FUZZ_ASSERT(copy != NULL);
+        if (n > 0)
+            memcpy(copy, data + start, n);
+        const uint8_t *pos = copy, *end = copy + n;
+        for (;;) {
+            const uint8_t *before = pos;
+            struct fcgi_chunk c;
+            memset(&c, 0x5a, sizeof(c));
+            r->rc = fcgi_parser_feed(&p, &pos, end, &c);
+            FUZZ_ASSERT(pos >= before && pos <= end);
+            FUZZ_ASSERT((r->rc == PARSE_ERROR) == (p.err != NULL));
+            if (r->rc == PARSE_OK) {
+                fuzz_chunk(r, &c, &p, copy, n);
+                continue;
+            }
+            if (r->rc == PARSE_AGAIN) {
+                FUZZ_ASSERT(pos == end);
+                break;
+            }
+            FUZZ_ASSERT(r->rc == PARSE_ERROR);
+            const uint8_t *again = pos;
+            FUZZ_ASSERT(fcgi_parser_feed(&p, &again, end, &c) == PARSE_ERROR);
+            FUZZ_ASSERT(again == pos);
+            static const uint8_t valid[] = {1, FCGI_STDIN, 0, 1, 0, 0, 0, 0};
+            const uint8_t *v = valid;
+            FUZZ_ASSERT(fcgi_parser_feed(&p, &v, valid + sizeof(valid), &c) == PARSE_ERROR);
+            FUZZ_ASSERT(v == valid && p.err != NULL);
+            break;
+        }
+        r->consumed = start + (size_t)(pos - copy);
+        free(copy);
+        start = stop;
+    }
+    if (r->open)
+        buf_append_str(&r->desc, "...\n");
+    buf_printf(&r->desc, "rc=%d\n", (int)r->rc);
+}
+
+/* The spec's layout walked directly: header, content, padding; the same
+ * description fuzz_parse builds, given the same rules for errors. */
+static void fuzz_model(struct buf *out, const uint8_t *data, size_t size)
+{
+    size_t off = 0;
+    enum parse_rc rc = PARSE_AGAIN;
+    while (size - off >= FCGI_HEADER_LEN) {
+        const uint8_t *h = data + off;
+        uint8_t type = h[1];
+        uint16_t id = (uint16_t)(h[2] << 8 | h[3]);
+        uint16_t cl = (uint16_t)(h[4] << 8 | h[5]);
+        size_t pad = h[6];
+        if (h[0] != FCGI_VERSION_1 || (fuzz_fixed_body(type) && cl < 8)) {
+            rc = PARSE_ERROR;
+            break;
+        }
+        off += FCGI_HEADER_LEN;
+        size_t avail = size - off < cl ? size - off : cl;
+        if (fuzz_fixed_body(type)) {
+            if (avail >= 8) {
+                fuzz_record_open(out, type, id, cl);
+                buf_append(out, data + off, 8);
+                buf_append_str(out, "]\n");
+            }
+        } else if (cl == 0 || avail > 0) {
+            fuzz_record_open(out, type, id, cl);
+            buf_append(out, data + off, avail);
+            buf_append_str(out, avail == cl ? "]\n" : "...\n");
+        }
+        if (avail < cl || size - off - cl < pad)
+            break;
+        off += cl + pad;
+    }
+    buf_printf(out, "rc=%d\n", (int)rc);
+}
+
+static bool fuzz_same(const struct buf *a, const struct buf *b)
+{
+    return buf_size(a) == buf_size(b) && memcmp(buf_data(a), buf_data(b), buf_size(a)) == 0;
+}
+
+static void fuzz_run_free(struct fuzz_run *r)
+{
+    buf_free(&r->desc);
+    buf_free(&r->reenc);
+    buf_free(&r->canon);
+    buf_free(&r->cur);
+}
+
+/* The type-specific encoders agree with fcgi_record_append on the records
+ * they can express. */
+static void fuzz_check_encoders(const uint8_t *data, size_t size)
+{
+    if (size < FCGI_HEADER_LEN + 8)
+        return;
+    const uint8_t *b = data + FCGI_HEADER_LEN;
+    uint16_t id = (uint16_t)(data[2] << 8 | data[3]);
+    struct buf want = BUF_INIT, got = BUF_INIT;
+
+    uint8_t body[8] = {b[0], b[1], b[2], b[3], b[4], 0, 0, 0};
+    uint32_t app_status = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    fcgi_record_append(&want, FCGI_END_REQUEST, id, body, 8);
+    fcgi_end_request_append(&got, id, app_status, b[4]);
+    FUZZ_ASSERT(fuzz_same(&want, &got));
+
+    buf_clear(&want);
+    buf_clear(&got);
+    uint8_t unknown[8] = {b[5], 0, 0, 0, 0, 0, 0, 0};
+    fcgi_record_append(&want, FCGI_UNKNOWN_TYPE, FCGI_NULL_REQUEST_ID, unknown, 8);
+    fcgi_unknown_type_append(&got, b[5]);
+    FUZZ_ASSERT(fuzz_same(&want, &got));
+
+    uint16_t role;
+    uint8_t flags;
+    fcgi_begin_request_decode(b, &role, &flags);
+    FUZZ_ASSERT(role == (uint16_t)(b[0] << 8 | b[1]) && flags == b[2]);
+
+    /* a stream of the whole input: records of at most 65535 bytes, none empty */
+    buf_clear(&got);
+    fcgi_stream_append(&got, FCGI_STDOUT, id, data, size);
+    size_t nrec = (size + FCGI_MAX_CONTENT - 1) / FCGI_MAX_CONTENT;
+    FUZZ_ASSERT(buf_size(&got) == size + FCGI_HEADER_LEN * nrec);
+    buf_free(&want);
+    buf_free(&got);
+}
+
+static uint32_t fuzz_hash(const uint8_t *data, size_t size)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * 16777619u;
+    return h;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct fuzz_run whole, split, bytewise;
+    fuzz_parse(&whole, data, size, NULL, 0);
+
+    /* against the layout walked directly */
+    struct buf model = BUF_INIT;
+    fuzz_model(&model, data, size);
+    FUZZ_ASSERT(fuzz_same(&whole.desc, &model));
+    buf_free(&model);
+    if (whole.rc == PARSE_AGAIN)
+        FUZZ_ASSERT(whole.consumed == size);
+
+    /* split at two points derived from the input */
+    uint32_t h = fuzz_hash(data, size);
+    size_t cuts[2] = {h % (size + 1), (h >> 16) % (size + 1)};
+    if (cuts[0] > cuts[1]) {
+        size_t t = cuts[0];
+        cuts[0] = cuts[1];
+        cuts[1] = t;
+    }
+    fuzz_parse(&split, data, size, cuts, 2);
+    FUZZ_ASSERT(fuzz_same(&whole.desc, &split.desc));
+    FUZZ_ASSERT(whole.rc == split.rc && whole.consumed == split.consumed);
+    FUZZ_ASSERT(fuzz_same(&whole.reenc, &split.reenc));
+
+    size_t *every = malloc((size + 1) * sizeof(*every));
+    FUZZ_ASSERT(every != NULL);
+    for (size_t i = 0; i < size; i++)
+        every[i] = i + 1;
+    fuzz_parse(&bytewise, data, size, every, size);
+    free(every);
+    FUZZ_ASSERT(fuzz_same(&whole.desc, &bytewise.desc));
+    FUZZ_ASSERT(whole.rc == bytewise.rc && whole.consumed == bytewise.consumed);
+
+    /* the encoder's records parse back to the same records */
+    struct fuzz_run again;
+    fuzz_parse(&again, buf_data(&whole.reenc), buf_size(&whole.reenc), NULL, 0);
+    FUZZ_ASSERT(again.rc == PARSE_AGAIN && again.consumed == buf_size(&whole.reenc));
+    buf_printf(&whole.canon, "rc=%d\n", (int)PARSE_AGAIN);
+    FUZZ_ASSERT(fuzz_same(&again.desc, &whole.canon));
+    FUZZ_ASSERT(fuzz_same(&again.reenc, &whole.reenc));
+
+    fuzz_check_encoders(data, size);
+
+    fuzz_run_free(&whole);
+    fuzz_run_free(&split);
+    fuzz_run_free(&bytewise);
+    fuzz_run_free(&again);
+    return 0;
+}

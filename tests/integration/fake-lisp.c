@@ -1,0 +1,710 @@
+/* fake-lisp.c - stub mod_lisp backend with canned replies, for fault injection and benchmarks.
+ * fcgi-lisp, MIT licence.
+ *
+ * Usage: fake-lisp --listen HOST:PORT | --listen unix:/PATH [--ready-file F]
+ *
+ * Standalone on purpose (libc only): it is the independent check of the
+ * bridge's mod_lisp encoder and parser, so it shares no code with bridge/.
+ * One forked child per connection; each child answers requests until EOF or
+ * until it sent a reply without "Keep-Socket 1" (shared/reference/modlisp.md
+ * §4). Every reply is built in memory and written with one write loop.
+ * With port 0 the kernel picks a port; the ready file then holds the real
+ * address ("127.0.0.1:PORT" or "unix:/PATH", one line), written atomically
+ * once the socket listens.
+ *
+ * Routes, by the "url" value up to '?':
+ *   /hello /echo /upload /big?bytes=N /bigstream?bytes=N /cookies
+ *   /status/NNN /redirect /log /die-before /die-mid /slow?ms=N /garbage
+ *   /crlf-inject /close-after /stats; anything else 404. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FAKE_MAX_LINE   65536           /* bytes per key or value line, LF excluded */
+#define FAKE_MAX_PAIRS  1024            /* key/value pairs per request */
+#define FAKE_MAX_BODY   (256u << 20)    /* request body bytes */
+#define FAKE_MAX_BIG    (512ull << 20)  /* /big and /bigstream reply bytes */
+
+/* Counters shared by the listener and every connection child (anonymous
+ * MAP_SHARED mapping, updated atomically). */
+struct fake_stats {
+    unsigned long connections; /* accepted by the listener */
+    unsigned long requests;    /* complete request blocks read by children */
+};
+
+static struct fake_stats *fake_stats;   /* owned: mmap'ed in main */
+static volatile sig_atomic_t fake_stop;
+
+/* ------------------------------------------------------------------ */
+/* Growable byte buffer                                                */
+/* ------------------------------------------------------------------ */
+
+struct bytes {
+    char  *ptr;   /* owned; NULL while empty */
+    size_t len;   /* bytes used */
+    size_t cap;   /* bytes allocated */
+};
+
+static void bytes_reserve(struct bytes *b, size_t more)
+{
+    if (b->cap - b->len >= more)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len < more)
+        cap *= 2;
+    char *p = realloc(b->ptr, cap);
+    if (p == NULL) {
+        fprintf(stderr, "fake-lisp: out of memory\n");
+        _exit(1);
+    }
+    b->ptr = p;
+    b->cap = cap;
+}
+
+static void bytes_add(struct bytes *b, const void *data, size_t n)
+{
+    bytes_reserve(b, n);
+    if (n)
+        memcpy(b->ptr + b->len, data, n);
+    b->len += n;
+}
+
+static void bytes_str(struct bytes *b, const char *s)
+{
+    bytes_add(b, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3)))
+static void bytes_printf(struct bytes *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    bytes_reserve(b, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* One mod_lisp pair: "key\nvalue\n" (no escaping exists, modlisp.md §2). */
+static void bytes_pair(struct bytes *b, const char *key, const char *value)
+{
+    bytes_str(b, key);
+    bytes_str(b, "\n");
+    bytes_str(b, value);
+    bytes_str(b, "\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* SHA-256 (FIPS 180-4), for /upload                                   */
+/* ------------------------------------------------------------------ */
+
+struct sha256 {
+    uint32_t h[8];
+    uint8_t  block[64];
+    size_t   fill;       /* bytes in block */
+    uint64_t total;      /* message bytes so far */
+};
+
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static uint32_t sha256_rotr(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+static void sha256_init(struct sha256 *s)
+{
+    static const uint32_t h0[8] = {
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+    };
+    memcpy(s->h, h0, sizeof h0);
+    s->fill = 0;
+    s->total = 0;
+}
+
+static void sha256_compress(struct sha256 *s)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)s->block[4 * i] << 24 | (uint32_t)s->block[4 * i + 1] << 16 |
+               (uint32_t)s->block[4 * i + 2] << 8 | (uint32_t)s->block[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = sha256_rotr(w[i - 15], 7) ^ sha256_rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = sha256_rotr(w[i - 2], 17) ^ sha256_rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+    uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (sha256_rotr(e, 6) ^ sha256_rotr(e, 11) ^ sha256_rotr(e, 25)) +
+                      ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+        uint32_t t2 = (sha256_rotr(a, 2) ^ sha256_rotr(a, 13) ^ sha256_rotr(a, 22)) +
+                      ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
+    s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    s->total += n;
+    while (n > 0) {
+        size_t take = 64 - s->fill < n ? 64 - s->fill : n;
+        memcpy(s->block + s->fill, p, take);
+        s->fill += take;
+        p += take;
+        n -= take;
+        if (s->fill == 64) {
+            sha256_compress(s);
+            s->fill = 0;
+        }
+    }
+}
+
+/* Writes the digest as 64 lower-case hex digits and a NUL into hex. */
+static void sha256_final_hex(struct sha256 *s, char hex[65])
+{
+    uint64_t bits = s->total * 8;
+    uint8_t pad = 0x80;
+    sha256_update(s, &pad, 1);
+    pad = 0;
+    while (s->fill != 56)
+        sha256_update(s, &pad, 1);
+    uint8_t len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha256_update(s, len, 8);
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 8 * i, 9, "%08x", (unsigned)s->h[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Socket I/O                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Buffered reader over one connection. */
+struct reader {
+    int    fd;
+    char   buf[16384];
+    size_t pos, len;   /* unread bytes are buf[pos..len) */
+};
+
+/* Returns the next byte, or -1 on EOF or error. */
+static int reader_byte(struct reader *r)
+{
+    if (r->pos == r->len) {
+        ssize_t n;
+        do {
+            n = read(r->fd, r->buf, sizeof r->buf);
+        } while (n < 0 && errno == EINTR);
+        if (n <= 0)
+            return -1;
+        r->pos = 0;
+        r->len = (size_t)n;
+    }
+    return (unsigned char)r->buf[r->pos++];
+}
+
+/* Reads one line up to LF (LF dropped, every other byte kept, CR included:
+ * the echo must show exactly what the bridge sent). Returns a malloc'ed
+ * NUL-terminated string, or NULL on EOF, error or a line over FAKE_MAX_LINE. */
+static char *reader_line(struct reader *r)
+{
+    struct bytes line = {0};
+    for (;;) {
+        int c = reader_byte(r);
+        if (c < 0 || line.len >= FAKE_MAX_LINE) {
+            free(line.ptr);
+            return NULL;
+        }
+        if (c == '\n')
+            break;
+        char ch = (char)c;
+        bytes_add(&line, &ch, 1);
+    }
+    bytes_add(&line, "", 1);
+    return line.ptr;
+}
+
+/* Reads exactly n bytes into dst; returns 0, or -1 on EOF or error. */
+static int reader_exact(struct reader *r, char *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int c = reader_byte(r);
+        if (c < 0)
+            return -1;
+        dst[i] = (char)c;
+    }
+    return 0;
+}
+
+/* Writes all of data (one write call unless the kernel takes less).
+ * Returns 0, or -1 on error (EPIPE included: SIGPIPE is ignored). */
+static int write_all(int fd, const char *data, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, data, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        data += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                            */
+/* ------------------------------------------------------------------ */
+
+struct request {
+    char  *key[FAKE_MAX_PAIRS];   /* owned, in arrival order */
+    char  *value[FAKE_MAX_PAIRS]; /* owned */
+    size_t npairs;
+    char  *body;                  /* owned; NULL when empty */
+    size_t body_len;
+};
+
+static void request_clear(struct request *rq)
+{
+    for (size_t i = 0; i < rq->npairs; i++) {
+        free(rq->key[i]);
+        free(rq->value[i]);
+    }
+    free(rq->body);
+    memset(rq, 0, sizeof *rq);
+}
+
+/* First value whose key equals name case-insensitively (CLM's assoc), or NULL. */
+static const char *request_get(const struct request *rq, const char *name)
+{
+    for (size_t i = 0; i < rq->npairs; i++)
+        if (strcasecmp(rq->key[i], name) == 0)
+            return rq->value[i];
+    return NULL;
+}
+
+/* Reads one request block and its content-length body. Returns 0, 1 on EOF
+ * before the first byte of a request, -1 on malformed input (logged). */
+static int request_read(struct reader *r, struct request *rq)
+{
+    memset(rq, 0, sizeof *rq);
+    for (;;) {
+        char *key = reader_line(r);
+        if (key == NULL)
+            return rq->npairs == 0 ? 1 : -1;
+        if (strcmp(key, "end") == 0) {
+            free(key);
+            break;
+        }
+        char *value = reader_line(r);
+        if (value == NULL || rq->npairs == FAKE_MAX_PAIRS) {
+            fprintf(stderr, "fake-lisp: truncated request or too many pairs\n");
+            free(key);
+            free(value);
+            return -1;
+        }
+        rq->key[rq->npairs] = key;
+        rq->value[rq->npairs] = value;
+        rq->npairs++;
+    }
+    const char *cl = request_get(rq, "content-length");
+    if (cl == NULL || *cl == '\0')
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(cl, &end, 10);
+    if (errno != 0 || *end != '\0' || cl[0] == '-' || n > FAKE_MAX_BODY) {
+        fprintf(stderr, "fake-lisp: bad content-length '%s'\n", cl);
+        return -1;
+    }
+    if (n == 0)
+        return 0;
+    rq->body = malloc((size_t)n);
+    if (rq->body == NULL)
+        return -1;
+    rq->body_len = (size_t)n;
+    if (reader_exact(r, rq->body, rq->body_len) < 0) {
+        fprintf(stderr, "fake-lisp: body shorter than content-length %llu\n", n);
+        return -1;
+    }
+    return 0;
+}
+
+/* Value of query parameter name in "a=1&b=2" as an unsigned number, or dflt. */
+static unsigned long long query_number(const char *query, const char *name,
+                                       unsigned long long dflt)
+{
+    size_t nlen = strlen(name);
+    for (const char *p = query; p && *p; ) {
+        if (strncmp(p, name, nlen) == 0 && p[nlen] == '=')
+            return strtoull(p + nlen + 1, NULL, 10);
+        p = strchr(p, '&');
+        if (p)
+            p++;
+    }
+    return dflt;
+}
+
+/* ------------------------------------------------------------------ */
+/* Replies                                                             */
+/* ------------------------------------------------------------------ */
+
+/* What the connection does after a reply was written. */
+enum after { AFTER_KEEP, AFTER_CLOSE };
+
+/* Appends a complete reply with a Content-Length (and Keep-Socket 1 when
+ * keep) and the body. */
+static void reply_simple(struct bytes *out, const char *status, const char *extra_pairs,
+                         const char *body, size_t body_len, bool keep)
+{
+    bytes_pair(out, "Status", status);
+    bytes_pair(out, "Content-Type", "text/plain");
+    bytes_str(out, extra_pairs);
+    bytes_printf(out, "Content-Length\n%zu\n", body_len);
+    if (keep)
+        bytes_pair(out, "Keep-Socket", "1");
+    bytes_str(out, "end\n");
+    bytes_add(out, body, body_len);
+}
+
+static void reply_text(struct bytes *out, const char *status, const char *body)
+{
+    reply_simple(out, status, "", body, strlen(body), true);
+}
+
+/* Appends n bytes of the /big pattern: byte i is i % 251. */
+static void pattern_add(struct bytes *out, unsigned long long n)
+{
+    bytes_reserve(out, (size_t)n);
+    for (unsigned long long i = 0; i < n; i++)
+        out->ptr[out->len + i] = (char)(i % 251);
+    out->len += (size_t)n;
+}
+
+static void sleep_ms(unsigned long long ms)
+{
+    struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* Builds the reply to rq in out; returns whether the socket stays open.
+ * Routes that must write in stages (die-mid) or not at all do it here. */
+static enum after route(const struct request *rq, struct bytes *out)
+{
+    const char *url = request_get(rq, "url");
+    if (url == NULL)
+        url = "";
+    const char *q = strchr(url, '?');
+    size_t plen = q ? (size_t)(q - url) : strlen(url);
+    char *path = strndup(url, plen);
+    const char *query = q ? q + 1 : "";
+    enum after after = AFTER_KEEP;
+
+    if (strcmp(path, "/hello") == 0) {
+        reply_text(out, "200 OK", "hello from fake-lisp\n");
+    } else if (strcmp(path, "/echo") == 0) {
+        struct bytes body = {0};
+        for (size_t i = 0; i < rq->npairs; i++)
+            bytes_printf(&body, "%s: %s\n", rq->key[i], rq->value[i]);
+        bytes_add(&body, rq->body, rq->body_len);
+        reply_simple(out, "200 OK", "", body.ptr, body.len, true);
+        free(body.ptr);
+    } else if (strcmp(path, "/upload") == 0) {
+        struct sha256 sha;
+        char hex[65], text[128];
+        sha256_init(&sha);
+        sha256_update(&sha, rq->body ? rq->body : "", rq->body_len);
+        sha256_final_hex(&sha, hex);
+        snprintf(text, sizeof text, "sha256=%s bytes=%zu\n", hex, rq->body_len);
+        reply_text(out, "200 OK", text);
+    } else if (strcmp(path, "/big") == 0 || strcmp(path, "/bigstream") == 0) {
+        unsigned long long n = query_number(query, "bytes", 0);
+        if (n > FAKE_MAX_BIG)
+            n = FAKE_MAX_BIG;
+        bytes_pair(out, "Status", "200 OK");
+        bytes_pair(out, "Content-Type", "application/octet-stream");
+        if (strcmp(path, "/big") == 0) {
+            bytes_printf(out, "Content-Length\n%llu\nKeep-Socket\n1\n", n);
+        } else {
+            bytes_pair(out, "Keep-Socket", "0");
+            after = AFTER_CLOSE;
+        }
+        bytes_str(out, "end\n");
+        pattern_add(out, n);
+    } else if (strcmp(path, "/cookies") == 0) {
+        reply_simple(out, "200 OK", "Set-Cookie\na=1; Path=/\nSet-Cookie\nb=2; Path=/\n",
+                     "cookies\n", 8, true);
+    } else if (strncmp(path, "/status/", 8) == 0) {
+        char text[256];
+        snprintf(text, sizeof text, "status %s\n", path + 8);
+        reply_simple(out, path + 8, "", text, strlen(text), true);
+    } else if (strcmp(path, "/redirect") == 0) {
+        bytes_str(out, "Status\n302 Found\nLocation\n/hello\nContent-Length\n0\n"
+                       "Keep-Socket\n1\nend\n");
+    } else if (strcmp(path, "/log") == 0) {
+        reply_simple(out, "200 OK", "Log-Error\nfake-lisp log line\nNote\nfake-lisp note\n",
+                     "logged\n", 7, true);
+    } else if (strcmp(path, "/die-before") == 0) {
+        after = AFTER_CLOSE;
+    } else if (strcmp(path, "/die-mid") == 0) {
+        bytes_str(out, "Status\n200 OK\nContent-Type\napplication/octet-stream\n"
+                       "Content-Length\n100000\nKeep-Socket\n1\nend\n");
+        pattern_add(out, 1000);
+        after = AFTER_CLOSE;
+    } else if (strcmp(path, "/slow") == 0) {
+        sleep_ms(query_number(query, "ms", 0));
+        reply_text(out, "200 OK", "slow\n");
+    } else if (strcmp(path, "/garbage") == 0) {
+        bytes_str(out, "this is not mod_lisp\n");
+        after = AFTER_CLOSE;
+    } else if (strcmp(path, "/crlf-inject") == 0) {
+        reply_simple(out, "200 OK", "X-Evil\na\rSet-Cookie: pwned=1\n", "crlf\n", 5, true);
+    } else if (strcmp(path, "/close-after") == 0) {
+        reply_text(out, "200 OK", "close-after\n");
+        after = AFTER_CLOSE;
+    } else if (strcmp(path, "/stats") == 0) {
+        char text[128];
+        snprintf(text, sizeof text, "connections=%lu requests=%lu\n",
+                 __atomic_load_n(&fake_stats->connections, __ATOMIC_SEQ_CST),
+                 __atomic_load_n(&fake_stats->requests, __ATOMIC_SEQ_CST));
+        reply_text(out, "200 OK", text);
+    } else {
+        reply_text(out, "404 Not Found", "not found\n");
+    }
+    free(path);
+    return after;
+}
+
+/* Serves one connection until EOF, an error or a reply that closes. */
+static void serve_connection(int fd)
+{
+    struct reader *r = calloc(1, sizeof *r);
+    struct request *rq = calloc(1, sizeof *rq);
+    if (r == NULL || rq == NULL)
+        _exit(1);
+    r->fd = fd;
+    for (;;) {
+        int rc = request_read(r, rq);
+        if (rc != 0) {
+            request_clear(rq);
+            break;
+        }
+        __atomic_add_fetch(&fake_stats->requests, 1, __ATOMIC_SEQ_CST);
+        struct bytes out = {0};
+        enum after after = route(rq, &out);
+        int wrc = write_all(fd, out.ptr, out.len);
+        free(out.ptr);
+        request_clear(rq);
+        if (wrc < 0 || after == AFTER_CLOSE)
+            break;
+    }
+    free(r);
+    free(rq);
+    close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Listener                                                            */
+/* ------------------------------------------------------------------ */
+
+static void on_term(int sig)
+{
+    fake_stop = 1;
+}
+
+/* Binds and listens on spec. Writes the bound address in canonical form to
+ * bound (size n). Returns the fd, or -1 after printing why. */
+static int listen_on(const char *spec, char *bound, size_t n)
+{
+    if (strncmp(spec, "unix:", 5) == 0) {
+        struct sockaddr_un sun = { .sun_family = AF_UNIX };
+        const char *path = spec + 5;
+        if (strlen(path) >= sizeof sun.sun_path) {
+            fprintf(stderr, "fake-lisp: unix path too long: %s\n", path);
+            return -1;
+        }
+        strcpy(sun.sun_path, path);
+        unlink(path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(fd, 128) < 0) {
+            fprintf(stderr, "fake-lisp: listen on %s: %s\n", spec, strerror(errno));
+            return -1;
+        }
+        snprintf(bound, n, "%s", spec);
+        return fd;
+    }
+    const char *colon = strrchr(spec, ':');
+    if (colon == NULL) {
+        fprintf(stderr, "fake-lisp: address must be HOST:PORT or unix:/PATH: %s\n", spec);
+        return -1;
+    }
+    char *host = strndup(spec, (size_t)(colon - spec));
+    if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+        memmove(host, host + 1, strlen(host));
+        host[strlen(host) - 1] = '\0';
+    }
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+    struct addrinfo *ai = NULL;
+    int grc = getaddrinfo(host, colon + 1, &hints, &ai);
+    free(host);
+    if (grc != 0) {
+        fprintf(stderr, "fake-lisp: %s: %s\n", spec, gai_strerror(grc));
+        return -1;
+    }
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+        fprintf(stderr, "fake-lisp: listen on %s: %s\n", spec, strerror(errno));
+        freeaddrinfo(ai);
+        return -1;
+    }
+    freeaddrinfo(ai);
+    struct sockaddr_storage ss;
+    socklen_t slen = sizeof ss;
+    char h[NI_MAXHOST], p[NI_MAXSERV];
+    if (getsockname(fd, (struct sockaddr *)&ss, &slen) < 0 ||
+        getnameinfo((struct sockaddr *)&ss, slen, h, sizeof h, p, sizeof p,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        fprintf(stderr, "fake-lisp: getsockname: %s\n", strerror(errno));
+        return -1;
+    }
+    snprintf(bound, n, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, p);
+    return fd;
+}
+
+/* Writes "text\n" to path atomically (temporary file, then rename). */
+static int ready_file_write(const char *path, const char *text)
+{
+    size_t len = strlen(path) + 16;
+    char *tmp = malloc(len);
+    if (tmp == NULL)
+        return -1;
+    snprintf(tmp, len, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int rc = -1;
+    if (f != NULL) {
+        int prc = fprintf(f, "%s\n", text);
+        if (fclose(f) == 0 && prc > 0 && rename(tmp, path) == 0)
+            rc = 0;
+    }
+    if (rc < 0)
+        fprintf(stderr, "fake-lisp: cannot write %s: %s\n", path, strerror(errno));
+    free(tmp);
+    return rc;
+}
+
+__attribute__((noreturn))
+static void usage(void)
+{
+    fprintf(stderr, "usage: fake-lisp --listen HOST:PORT|unix:/PATH [--ready-file FILE]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *listen_spec = NULL, *ready_file = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
+            listen_spec = argv[++i];
+        else if (strcmp(argv[i], "--ready-file") == 0 && i + 1 < argc)
+            ready_file = argv[++i];
+        else
+            usage();
+    }
+    if (listen_spec == NULL)
+        usage();
+
+    fake_stats = mmap(NULL, sizeof *fake_stats, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (fake_stats == MAP_FAILED) {
+        fprintf(stderr, "fake-lisp: mmap: %s\n", strerror(errno));
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_IGN);   /* children are reaped by the kernel */
+    struct sigaction sa = { .sa_handler = on_term };   /* no SA_RESTART: accept() returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    char bound[512];
+    int lfd = listen_on(listen_spec, bound, sizeof bound);
+    if (lfd < 0)
+        return 1;
+    if (ready_file != NULL && ready_file_write(ready_file, bound) < 0)
+        return 1;
+    fprintf(stderr, "fake-lisp: listening on %s\n", bound);
+
+    pid_t parent = getpid();
+    while (!fake_stop) {
+        int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (cfd < 0) {
+            if (errno != EINTR && errno != ECONNABORTED)
+                fprintf(stderr, "fake-lisp: accept: %s\n", strerror(errno));
+            continue;
+        }
+        __atomic_add_fetch(&fake_stats->connections, 1, __ATOMIC_SEQ_CST);
+        pid_t pid = fork();
+        if (pid == 0) {
+            signal(SIGTERM, SIG_DFL);
+            signal(SIGINT, SIG_DFL);
+            prctl(PR_SET_PDEATHSIG, SIGTERM);   /* die with the listener */
+            if (getppid() != parent)
+                _exit(0);
+            close(lfd);
+            serve_connection(cfd);
+            _exit(0);
+        }
+        if (pid < 0)
+            fprintf(stderr, "fake-lisp: fork: %s\n", strerror(errno));
+        close(cfd);
+    }
+    close(lfd);
+    if (strncmp(listen_spec, "unix:", 5) == 0)
+        unlink(listen_spec + 5);
+    fprintf(stderr, "fake-lisp: stopped\n");
+    return 0;
+}
