@@ -132,3 +132,11 @@ bool slice_eq(struct slice s, const char *str)
     size_t n = strlen(str);
     return s.len == n && (n == 0 || memcmp(s.ptr, str, n) == 0);
 }
+
+bool slice_is_one_line(struct slice s)
+{
+    for (size_t i = 0; i < s.len; i++)
+        if (s.ptr[i] == '\n' || s.ptr[i] == '\r' || s.ptr[i] == '\0')
+            return false;
+    return true;
+}

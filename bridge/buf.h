@@ -62,5 +62,8 @@ static inline struct slice buf_slice(const struct buf *b)
 /* Case-insensitive ASCII comparison of a slice with a C string. */
 bool slice_eq_nocase(struct slice s, const char *str);
 bool slice_eq(struct slice s, const char *str);
+/* True when s holds no CR, LF or NUL: it can travel inside one line of a
+ * line-framed protocol (mod_lisp, CGI headers) without splitting it. */
+bool slice_is_one_line(struct slice s);
 
 #endif

@@ -91,13 +91,6 @@ static bool cgi_field_name_ok(struct slice name)
     return true;
 }
 
-static bool cgi_field_value_ok(struct slice value)
-{
-    for (size_t i = 0; i < value.len; i++)
-        if (value.ptr[i] == '\r' || value.ptr[i] == '\n' || value.ptr[i] == '\0')
-            return false;
-    return true;
-}
 
 /* A header field that may reach the client. The mod_lisp parser already
  * refuses CR and NUL; checking again here keeps this writer safe on its own
@@ -107,7 +100,7 @@ static bool cgi_field_passes(const struct modlisp_response *r, const struct modl
     if (f->kind != MODLISP_FIELD_HEADER)
         return false;
     struct slice name = modlisp_field_name(r, f);
-    if (!cgi_field_name_ok(name) || !cgi_field_value_ok(modlisp_field_value(r, f)))
+    if (!cgi_field_name_ok(name) || !slice_is_one_line(modlisp_field_value(r, f)))
         return false;
     for (size_t i = 0; i < sizeof(cgi_dropped_fields) / sizeof(cgi_dropped_fields[0]); i++)
         if (slice_eq_nocase(name, cgi_dropped_fields[i]))

@@ -126,6 +126,15 @@ void conn_end_request(struct conn *c, struct request *r, uint32_t app_status,
     conn_flush(c);
 }
 
+void conn_abort_request(struct conn *c, struct request *r)
+{
+    conn_detach_request(c, r);
+    if (c->closed)
+        return;
+    c->close_after_write = true;
+    conn_flush(c);
+}
+
 bool conn_output_full(struct conn *c)
 {
     if (buf_size(&c->out) < CONN_OUT_HIGH)

@@ -55,6 +55,10 @@ void conn_attach_request(struct conn *c, struct request *r);
  * request is left and the output is written. */
 void conn_end_request(struct conn *c, struct request *r, uint32_t app_status,
                       uint8_t protocol_status);
+/* Unlinks r, the connection's only request, without END_REQUEST and closes
+ * the connection once the queued output is written: the web server then
+ * sees its response cut short and reports an error to the client. */
+void conn_abort_request(struct conn *c, struct request *r);
 /* Unlinks r without a reply (the connection is going away). */
 void conn_detach_request(struct conn *c, struct request *r);
 /* True while queued output is above CONN_OUT_HIGH: the caller stops reading

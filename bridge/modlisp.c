@@ -29,17 +29,6 @@ static struct slice modlisp_view(const struct buf *b)
     return buf_slice(b);
 }
 
-/* True when s holds none of the bytes that would break the line framing:
- * the protocol has no escaping (section 2), so LF ends a line, and CR and
- * NUL are read differently by different Lisps (section 4, line reading). */
-static bool modlisp_bytes_ok(struct slice s)
-{
-    for (size_t i = 0; i < s.len; i++)
-        if (s.ptr[i] == '\n' || s.ptr[i] == '\r' || s.ptr[i] == '\0')
-            return false;
-    return true;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Request encoder                                                           */
 /* ------------------------------------------------------------------------ */
@@ -62,10 +51,12 @@ struct modlisp_encoder {
     bool bad;                      /* bad_name is set; the caller rolls out back */
 };
 
-/* Checks one line pair before it is written; remembers the first offender. */
+/* Checks one line pair before it is written; remembers the first offender.
+ * The protocol has no escaping (section 2), so LF ends a line, and CR and
+ * NUL are read differently by different Lisps (section 4, line reading). */
 static bool modlisp_encoder_check(struct modlisp_encoder *e, struct slice name, struct slice value)
 {
-    if (modlisp_bytes_ok(name) && modlisp_bytes_ok(value))
+    if (slice_is_one_line(name) && slice_is_one_line(value))
         return true;
     if (!e->bad) {
         e->bad = true;
@@ -564,7 +555,7 @@ static enum parse_rc modlisp_line_end(struct modlisp_parser *p)
     struct slice line = modlisp_line_content(&p->line);
     if (line.len > p->limits.max_line)
         return modlisp_parser_fail(p, "line too long");
-    if (!modlisp_bytes_ok(line))
+    if (!slice_is_one_line(line))
         return modlisp_parser_fail(p, "CR or NUL inside a line");
 
     if (p->state == MODLISP_PARSER_KEY) {

@@ -182,17 +182,27 @@ static void request_reply_error(struct request *r, int status, unsigned retry_af
     request_after_response(r, 0);
 }
 
-/* A failure after the PARAMS: an error page while no head was sent, else the
- * reply ends here, short, and END_REQUEST carries appStatus 1. The caller
- * has logged why. */
+/* A failure after the PARAMS: an error page while no head was sent. Else the
+ * reply ends here, short: lighttpd, nginx and mod_fcgid take an empty STDOUT
+ * and END_REQUEST as a complete response whatever its appStatus, so the
+ * broken reply is signalled by closing the connection without them (see
+ * conn_abort_request). The caller has logged why. */
 static void request_fail(struct request *r, int status)
 {
     if (!r->head_sent) {
         request_reply_error(r, status, 0);
         return;
     }
-    request_backend_release(r, false);
-    request_after_response(r, 1);
+    struct conn *c = r->conn;
+    if (c->n_reqs > 1) {
+        /* Closing would break the other requests: appStatus 1 is all that
+         * can be said. Web servers do not multiplex, so this is rare. */
+        request_backend_release(r, false);
+        request_after_response(r, 1);
+        return;
+    }
+    request_retire(r);
+    conn_abort_request(c, r);
 }
 
 static void request_add_param(struct request *r, const struct fcgi_pair *pair)

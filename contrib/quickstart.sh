@@ -30,7 +30,7 @@ while [ $# -gt 0 ]; do
         -p|--port) [ $# -ge 2 ] || die "$1 needs a port"; port=$2; shift 2 ;;
         -l|--lisp-port) [ $# -ge 2 ] || die "$1 needs a port"; lisp_port=$2; shift 2 ;;
         --no-install) install=no; shift ;;
-        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) die "unknown argument: $1 (try --help)" ;;
     esac
 done
@@ -83,12 +83,17 @@ trap 'keep_run=yes; stop_all' EXIT
 
 # --- 1. packages ------------------------------------------------------------
 missing=()
-while read -r pkg _; do
-    case $pkg in ''|'#'*) continue ;; esac
-    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
-        missing+=("$pkg")
-    fi
-done <"$srcdir/.ci/packages"
+if [ ! -f "$srcdir/.ci/packages" ]; then
+    say "no .ci/packages here (not a clone?); skipping the package check"
+    install=skipped
+else
+    while read -r pkg _; do
+        case $pkg in ''|'#'*) continue ;; esac
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+            missing+=("$pkg")
+        fi
+    done <"$srcdir/.ci/packages"
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     [ "$install" = yes ] || die "missing packages (--no-install given): ${missing[*]}"
     command -v apt-get >/dev/null || die "no apt-get here; install these yourself: ${missing[*]}"
@@ -102,7 +107,7 @@ if [ ${#missing[@]} -gt 0 ]; then
         die "apt-get update failed; see $log"
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         "${missing[@]}" >>"$log" 2>&1 || die "apt-get install failed; see $log"
-else
+elif [ "$install" != skipped ]; then
     say "packages: all of .ci/packages are installed"
 fi
 

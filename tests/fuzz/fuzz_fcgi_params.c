@@ -25,12 +25,7 @@
 #include "buf.h"
 #include "fcgi_params.h"
 #include "fuzz.h"
-
-static bool fuzz_within(struct slice s, const uint8_t *lo, size_t lo_len)
-{
-    return lo != NULL && s.ptr >= lo && s.ptr <= lo + lo_len
-           && s.len <= (size_t)(lo + lo_len - s.ptr);
-}
+#include "pieces.h"
 
 static void fuzz_check_slice(struct slice s, const uint8_t *piece, size_t piece_len,
                              const struct fcgi_params_decoder *d)
@@ -38,7 +33,8 @@ static void fuzz_check_slice(struct slice s, const uint8_t *piece, size_t piece_
     if (s.len == 0)
         return;
     FUZZ_ASSERT(s.ptr != NULL);
-    FUZZ_ASSERT(fuzz_within(s, piece, piece_len) || fuzz_within(s, d->scratch.ptr, d->scratch.len));
+    FUZZ_ASSERT(pieces_within(s.ptr, s.len, piece, piece_len)
+                || pieces_within(s.ptr, s.len, d->scratch.ptr, d->scratch.len));
 }
 
 enum fuzz_end { FUZZ_END_OK, FUZZ_END_CUT, FUZZ_END_ERROR };
@@ -52,72 +48,73 @@ struct fuzz_run {
     size_t pairs;
 };
 
+/* The decoder as pieces_feed drives it. */
+struct fuzz_feed {
+    struct fuzz_run *r;
+    struct fcgi_params_decoder d;
+    struct fcgi_pair pair;  /* the last pair handed out */
+    size_t max_pair;
+    size_t scratch_cap_max; /* buf_reserve starts at 64 and doubles */
+};
+
+static enum parse_rc fuzz_feed_params(void *ctx, const uint8_t **pos, const uint8_t *end)
+{
+    struct fuzz_feed *f = ctx;
+    memset(&f->pair, 0x5a, sizeof(f->pair));
+    enum parse_rc rc = fcgi_params_feed(&f->d, pos, end, &f->pair);
+    FUZZ_ASSERT(f->d.scratch.cap <= f->scratch_cap_max);
+    return rc;
+}
+
+static const char *fuzz_feed_err(const void *ctx)
+{
+    return ((const struct fuzz_feed *)ctx)->d.err;
+}
+
+static void fuzz_feed_pair(void *ctx, const uint8_t *piece, size_t piece_len, size_t at)
+{
+    struct fuzz_feed *f = ctx;
+    struct fuzz_run *r = f->r;
+    struct fcgi_pair *pair = &f->pair;
+    FUZZ_ASSERT(pair->name.len <= f->max_pair);
+    FUZZ_ASSERT(pair->value.len <= f->max_pair - pair->name.len);
+    fuzz_check_slice(pair->name, piece, piece_len, &f->d);
+    fuzz_check_slice(pair->value, piece, piece_len, &f->d);
+    buf_printf(&r->desc, "%zu %zu\n", pair->name.len, pair->value.len);
+    buf_append(&r->desc, pair->name.ptr, pair->name.len);
+    buf_append(&r->desc, pair->value.ptr, pair->value.len);
+    buf_append_byte(&r->desc, '\n');
+    fcgi_pair_append(&r->reenc, pair->name.ptr, pair->name.len, pair->value.ptr, pair->value.len);
+    r->pairs++;
+    r->pairs_end = at;
+}
+
 /* Feeds data in pieces ending at cuts[] (increasing), then finishes. */
 static void fuzz_decode(struct fuzz_run *r, const uint8_t *data, size_t size, const size_t *cuts,
                         size_t ncuts, size_t max_pair)
 {
+    static const uint8_t valid[] = {1, 1, 'a', 'b'};
     memset(r, 0, sizeof(*r));
-    struct fcgi_params_decoder d;
-    fcgi_params_init(&d, max_pair);
-    FUZZ_ASSERT(d.err == NULL);
-    /* buf_reserve starts at 64 and doubles */
-    size_t scratch_cap_max = max_pair > 64 ? 2 * max_pair : 64;
-    enum parse_rc rc = PARSE_AGAIN;
-    size_t start = 0;
-    for (size_t i = 0; i <= ncuts && rc != PARSE_ERROR; i++) {
-        size_t stop = i < ncuts ? cuts[i] : size;
-        FUZZ_ASSERT(start <= stop && stop <= size);
-        size_t n = stop - start;
-        uint8_t *copy = malloc(n > 0 ? n : 1);
-        FUZZ_ASSERT(copy != NULL);
-        if (n > 0)
-            memcpy(copy, data + start, n);
-        const uint8_t *pos = copy, *end = copy + n;
-        for (;;) {
-            const uint8_t *before = pos;
-            struct fcgi_pair pair;
-            memset(&pair, 0x5a, sizeof(pair));
-            rc = fcgi_params_feed(&d, &pos, end, &pair);
-            FUZZ_ASSERT(pos >= before && pos <= end);
-            FUZZ_ASSERT((rc == PARSE_ERROR) == (d.err != NULL));
-            FUZZ_ASSERT(d.scratch.cap <= scratch_cap_max);
-            if (rc == PARSE_OK) {
-                FUZZ_ASSERT(pair.name.len <= max_pair);
-                FUZZ_ASSERT(pair.value.len <= max_pair - pair.name.len);
-                fuzz_check_slice(pair.name, copy, n, &d);
-                fuzz_check_slice(pair.value, copy, n, &d);
-                buf_printf(&r->desc, "%zu %zu\n", pair.name.len, pair.value.len);
-                buf_append(&r->desc, pair.name.ptr, pair.name.len);
-                buf_append(&r->desc, pair.value.ptr, pair.value.len);
-                buf_append_byte(&r->desc, '\n');
-                fcgi_pair_append(&r->reenc, pair.name.ptr, pair.name.len, pair.value.ptr,
-                                 pair.value.len);
-                r->pairs++;
-                r->pairs_end = start + (size_t)(pos - copy);
-                continue;
-            }
-            if (rc == PARSE_AGAIN) {
-                FUZZ_ASSERT(pos == end);
-                break;
-            }
-            FUZZ_ASSERT(rc == PARSE_ERROR);
-            const uint8_t *again = pos;
-            struct fcgi_pair ignored;
-            FUZZ_ASSERT(fcgi_params_feed(&d, &again, end, &ignored) == PARSE_ERROR);
-            FUZZ_ASSERT(again == pos);
-            static const uint8_t valid[] = {1, 1, 'a', 'b'};
-            const uint8_t *v = valid;
-            FUZZ_ASSERT(fcgi_params_feed(&d, &v, valid + sizeof(valid), &ignored) == PARSE_ERROR);
-            FUZZ_ASSERT(v == valid && d.err != NULL);
-            break;
-        }
-        r->consumed = start + (size_t)(pos - copy);
-        free(copy);
-        start = stop;
-    }
-    int fin = fcgi_params_finish(&d);
+    struct fuzz_feed f = {
+        .r = r,
+        .max_pair = max_pair,
+        .scratch_cap_max = max_pair > 64 ? 2 * max_pair : 64,
+    };
+    fcgi_params_init(&f.d, max_pair);
+    FUZZ_ASSERT(f.d.err == NULL);
+    const struct pieces_parser pp = {
+        .ctx = &f,
+        .feed = fuzz_feed_params,
+        .err = fuzz_feed_err,
+        .on_ok = fuzz_feed_pair,
+        .valid = valid,
+        .valid_len = sizeof(valid),
+        .check = fuzz_check,
+    };
+    enum parse_rc rc = pieces_feed(&pp, data, size, cuts, ncuts, &r->consumed);
+    int fin = fcgi_params_finish(&f.d);
     FUZZ_ASSERT(fin == 0 || fin == -1);
-    FUZZ_ASSERT((fin == -1) == (d.err != NULL));
+    FUZZ_ASSERT((fin == -1) == (f.d.err != NULL));
     if (rc == PARSE_ERROR) {
         FUZZ_ASSERT(fin == -1);
         r->end = FUZZ_END_ERROR;
@@ -128,8 +125,8 @@ static void fuzz_decode(struct fuzz_run *r, const uint8_t *data, size_t size, co
         FUZZ_ASSERT((fin == 0) == (r->pairs_end == size));
     }
     buf_printf(&r->desc, "end=%d\n", (int)r->end);
-    fcgi_params_free(&d);
-    FUZZ_ASSERT(d.scratch.ptr == NULL);
+    fcgi_params_free(&f.d);
+    FUZZ_ASSERT(f.d.scratch.ptr == NULL);
 }
 
 /* Reads one length at data[*off] (spec 3.4); false if the input ends first. */
@@ -178,19 +175,6 @@ static void fuzz_model(struct buf *out, const uint8_t *data, size_t size, size_t
     buf_printf(out, "end=%d\n", (int)end);
 }
 
-static bool fuzz_same(const struct buf *a, const struct buf *b)
-{
-    return buf_size(a) == buf_size(b) && memcmp(buf_data(a), buf_data(b), buf_size(a)) == 0;
-}
-
-static uint32_t fuzz_hash(const uint8_t *data, size_t size)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < size; i++)
-        h = (h ^ data[i]) * 16777619u;
-    return h;
-}
-
 static void fuzz_run(const uint8_t *data, size_t size, size_t max_pair)
 {
     struct fuzz_run whole, split, bytewise, again;
@@ -201,21 +185,14 @@ static void fuzz_run(const uint8_t *data, size_t size, size_t max_pair)
     FUZZ_ASSERT(fuzz_same(&whole.desc, &model));
     buf_free(&model);
 
-    uint32_t h = fuzz_hash(data, size);
-    size_t cuts[2] = {h % (size + 1), (h >> 16) % (size + 1)};
-    if (cuts[0] > cuts[1]) {
-        size_t t = cuts[0];
-        cuts[0] = cuts[1];
-        cuts[1] = t;
-    }
+    size_t cuts[2];
+    fuzz_two_cuts(data, size, cuts);
     fuzz_decode(&split, data, size, cuts, 2, max_pair);
     FUZZ_ASSERT(fuzz_same(&whole.desc, &split.desc));
     FUZZ_ASSERT(whole.consumed == split.consumed && whole.pairs_end == split.pairs_end);
 
-    size_t *every = malloc((size + 1) * sizeof(*every));
+    size_t *every = pieces_every_byte(size);
     FUZZ_ASSERT(every != NULL);
-    for (size_t i = 0; i < size; i++)
-        every[i] = i + 1;
     fuzz_decode(&bytewise, data, size, every, size, max_pair);
     free(every);
     FUZZ_ASSERT(fuzz_same(&whole.desc, &bytewise.desc));

@@ -23,15 +23,11 @@
 #include "buf.h"
 #include "fcgi_record.h"
 #include "fuzz.h"
+#include "pieces.h"
 
 static bool fuzz_fixed_body(uint8_t type)
 {
     return type == FCGI_BEGIN_REQUEST || type == FCGI_END_REQUEST || type == FCGI_UNKNOWN_TYPE;
-}
-
-static bool fuzz_within(const uint8_t *p, size_t n, const uint8_t *lo, size_t lo_len)
-{
-    return p >= lo && p <= lo + lo_len && n <= (size_t)(lo + lo_len - p);
 }
 
 static void fuzz_record_open(struct buf *out, uint8_t type, uint16_t id, uint16_t cl)
@@ -69,12 +65,12 @@ static void fuzz_chunk(struct fuzz_run *r, const struct fcgi_chunk *c, const str
         FUZZ_ASSERT(c->len == 0 && c->first && c->last);
     if (fuzz_fixed_body(c->type)) {
         FUZZ_ASSERT(c->len == 8 && c->first && c->last);
-        FUZZ_ASSERT(fuzz_within(c->data, 8, piece, piece_len)
-                    || fuzz_within(c->data, 8, p->body, sizeof(p->body)));
+        FUZZ_ASSERT(pieces_within(c->data, 8, piece, piece_len)
+                    || pieces_within(c->data, 8, p->body, sizeof(p->body)));
     } else {
         FUZZ_ASSERT((c->len == 0) == (c->content_length == 0));
         if (c->len > 0)
-            FUZZ_ASSERT(fuzz_within(c->data, c->len, piece, piece_len));
+            FUZZ_ASSERT(pieces_within(c->data, c->len, piece, piece_len));
     }
     buf_append(&r->desc, c->data, c->len);
     buf_append(&r->cur, c->data, c->len);
@@ -91,54 +87,51 @@ static void fuzz_chunk(struct fuzz_run *r, const struct fcgi_chunk *c, const str
     buf_append_str(&r->canon, "]\n");
 }
 
+/* The parser as pieces_feed drives it. */
+struct fuzz_feed {
+    struct fuzz_run *r;
+    struct fcgi_parser p;
+    struct fcgi_chunk c; /* the last chunk handed out */
+};
+
+static enum parse_rc fuzz_feed_record(void *ctx, const uint8_t **pos, const uint8_t *end)
+{
+    struct fuzz_feed *f = ctx;
+    memset(&f->c, 0x5a, sizeof(f->c));
+    return fcgi_parser_feed(&f->p, pos, end, &f->c);
+}
+
+static const char *fuzz_feed_err(const void *ctx)
+{
+    return ((const struct fuzz_feed *)ctx)->p.err;
+}
+
+static void fuzz_feed_chunk(void *ctx, const uint8_t *piece, size_t piece_len, size_t at)
+{
+    struct fuzz_feed *f = ctx;
+    (void)at;
+    fuzz_chunk(f->r, &f->c, &f->p, piece, piece_len);
+}
+
 /* Feeds data in pieces ending at cuts[] (increasing). */
 static void fuzz_parse(struct fuzz_run *r, const uint8_t *data, size_t size, const size_t *cuts,
                        size_t ncuts)
 {
+    static const uint8_t valid[] = {1, FCGI_STDIN, 0, 1, 0, 0, 0, 0};
     memset(r, 0, sizeof(*r));
-    struct fcgi_parser p;
-    fcgi_parser_init(&p);
-    FUZZ_ASSERT(p.err == NULL);
-    r->rc = PARSE_AGAIN;
-    size_t start = 0;
-    for (size_t i = 0; i <= ncuts && r->rc != PARSE_ERROR; i++) {
-        size_t stop = i < ncuts ? cuts[i] : size;
-        FUZZ_ASSERT(start <= stop && stop <= size);
-        size_t n = stop - start;
-        uint8_t *copy = malloc(n > 0 ? n : 1);
-        FUZZ_ASSERT(copy != NULL);
-        if (n > 0)
-            memcpy(copy, data + start, n);
-        const uint8_t *pos = copy, *end = copy + n;
-        for (;;) {
-            const uint8_t *before = pos;
-            struct fcgi_chunk c;
-            memset(&c, 0x5a, sizeof(c));
-            r->rc = fcgi_parser_feed(&p, &pos, end, &c);
-            FUZZ_ASSERT(pos >= before && pos <= end);
-            FUZZ_ASSERT((r->rc == PARSE_ERROR) == (p.err != NULL));
-            if (r->rc == PARSE_OK) {
-                fuzz_chunk(r, &c, &p, copy, n);
-                continue;
-            }
-            if (r->rc == PARSE_AGAIN) {
-                FUZZ_ASSERT(pos == end);
-                break;
-            }
-            FUZZ_ASSERT(r->rc == PARSE_ERROR);
-            const uint8_t *again = pos;
-            FUZZ_ASSERT(fcgi_parser_feed(&p, &again, end, &c) == PARSE_ERROR);
-            FUZZ_ASSERT(again == pos);
-            static const uint8_t valid[] = {1, FCGI_STDIN, 0, 1, 0, 0, 0, 0};
-            const uint8_t *v = valid;
-            FUZZ_ASSERT(fcgi_parser_feed(&p, &v, valid + sizeof(valid), &c) == PARSE_ERROR);
-            FUZZ_ASSERT(v == valid && p.err != NULL);
-            break;
-        }
-        r->consumed = start + (size_t)(pos - copy);
-        free(copy);
-        start = stop;
-    }
+    struct fuzz_feed f = {.r = r};
+    fcgi_parser_init(&f.p);
+    FUZZ_ASSERT(f.p.err == NULL);
+    const struct pieces_parser pp = {
+        .ctx = &f,
+        .feed = fuzz_feed_record,
+        .err = fuzz_feed_err,
+        .on_ok = fuzz_feed_chunk,
+        .valid = valid,
+        .valid_len = sizeof(valid),
+        .check = fuzz_check,
+    };
+    r->rc = pieces_feed(&pp, data, size, cuts, ncuts, &r->consumed);
     if (r->open)
         buf_append_str(&r->desc, "...\n");
     buf_printf(&r->desc, "rc=%d\n", (int)r->rc);
@@ -178,11 +171,6 @@ static void fuzz_model(struct buf *out, const uint8_t *data, size_t size)
         off += cl + pad;
     }
     buf_printf(out, "rc=%d\n", (int)rc);
-}
-
-static bool fuzz_same(const struct buf *a, const struct buf *b)
-{
-    return buf_size(a) == buf_size(b) && memcmp(buf_data(a), buf_data(b), buf_size(a)) == 0;
 }
 
 static void fuzz_run_free(struct fuzz_run *r)
@@ -230,14 +218,6 @@ static void fuzz_check_encoders(const uint8_t *data, size_t size)
     buf_free(&got);
 }
 
-static uint32_t fuzz_hash(const uint8_t *data, size_t size)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < size; i++)
-        h = (h ^ data[i]) * 16777619u;
-    return h;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_run whole, split, bytewise;
@@ -252,22 +232,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(whole.consumed == size);
 
     /* split at two points derived from the input */
-    uint32_t h = fuzz_hash(data, size);
-    size_t cuts[2] = {h % (size + 1), (h >> 16) % (size + 1)};
-    if (cuts[0] > cuts[1]) {
-        size_t t = cuts[0];
-        cuts[0] = cuts[1];
-        cuts[1] = t;
-    }
+    size_t cuts[2];
+    fuzz_two_cuts(data, size, cuts);
     fuzz_parse(&split, data, size, cuts, 2);
     FUZZ_ASSERT(fuzz_same(&whole.desc, &split.desc));
     FUZZ_ASSERT(whole.rc == split.rc && whole.consumed == split.consumed);
     FUZZ_ASSERT(fuzz_same(&whole.reenc, &split.reenc));
 
-    size_t *every = malloc((size + 1) * sizeof(*every));
+    size_t *every = pieces_every_byte(size);
     FUZZ_ASSERT(every != NULL);
-    for (size_t i = 0; i < size; i++)
-        every[i] = i + 1;
     fuzz_parse(&bytewise, data, size, every, size);
     free(every);
     FUZZ_ASSERT(fuzz_same(&whole.desc, &bytewise.desc));

@@ -2,11 +2,12 @@
  * built from its result.
  * fcgi-lisp, MIT licence.
  *
- * Invariants, under the default limits and under small ones: feeding the
- * input whole, byte by byte, and split at data[0] % size gives the same
- * result code, consumed length, error, status, lengths and fields; no field
- * name or value, and no reason phrase, holds CR, LF or NUL; the CGI head of
- * a complete block has CR and LF only as CRLF line ends. */
+ * Invariants, under the default limits and under small ones: those pieces.h
+ * checks on every call; feeding the input whole, byte by byte, and split at
+ * data[0] % size (each piece from a heap copy of exactly its size) gives the
+ * same result code, consumed length, error, status, lengths and fields; no
+ * field name or value, and no reason phrase, holds CR, LF or NUL; the CGI
+ * head of a complete block has CR and LF only as CRLF line ends. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -16,6 +17,7 @@
 #include "cgi_response.h"
 #include "fuzz.h"
 #include "modlisp.h"
+#include "pieces.h"
 
 static bool fuzz_clean(struct slice s)
 {
@@ -43,26 +45,38 @@ static void fuzz_check_head(const struct modlisp_response *r)
     buf_free(&head);
 }
 
+static enum parse_rc fuzz_feed_response(void *ctx, const uint8_t **pos, const uint8_t *end)
+{
+    return modlisp_response_feed(ctx, pos, end);
+}
+
+static const char *fuzz_feed_err(const void *ctx)
+{
+    return ((const struct modlisp_parser *)ctx)->err;
+}
+
 /* Parses data fed in pieces ending at cuts[] (increasing), then calls finish
  * if more was needed, checks the per-run invariants and describes the
  * whole outcome into out. */
 static void fuzz_parse(struct buf *out, const uint8_t *data, size_t size, const size_t *cuts,
                        size_t ncuts, const struct modlisp_limits *limits)
 {
+    static const uint8_t valid[] = "end\n";
     struct modlisp_response r;
     struct modlisp_parser p;
     modlisp_response_init(&r);
     modlisp_parser_init(&p, &r, limits);
-    const uint8_t *pos = data;
-    enum parse_rc rc = PARSE_AGAIN;
-    for (size_t i = 0; i <= ncuts && rc == PARSE_AGAIN; i++) {
-        const uint8_t *end = data + (i < ncuts ? cuts[i] : size);
-        FUZZ_ASSERT(pos <= end);
-        rc = modlisp_response_feed(&p, &pos, end);
-        FUZZ_ASSERT(pos >= data && pos <= end);
-        if (rc == PARSE_AGAIN)
-            FUZZ_ASSERT(pos == end);
-    }
+    const struct pieces_parser pp = {
+        .ctx = &p,
+        .feed = fuzz_feed_response,
+        .err = fuzz_feed_err,
+        .ok_is_final = true,
+        .valid = valid,
+        .valid_len = sizeof(valid) - 1,
+        .check = fuzz_check,
+    };
+    size_t consumed;
+    enum parse_rc rc = pieces_feed(&pp, data, size, cuts, ncuts, &consumed);
     if (rc == PARSE_AGAIN)
         rc = modlisp_response_finish(&p);
     FUZZ_ASSERT(rc != PARSE_AGAIN);
@@ -74,7 +88,7 @@ static void fuzz_parse(struct buf *out, const uint8_t *data, size_t size, const 
     FUZZ_ASSERT(r.nfields <= p.limits.max_fields);
 
     buf_printf(out, "%d %zu %s %d [%.*s] %" PRId64 " %" PRId64 " %d\n", (int)rc,
-               (size_t)(pos - data), p.err ? p.err : "-", r.status, (int)r.reason.len,
+               consumed, p.err ? p.err : "-", r.status, (int)r.reason.len,
                (const char *)r.reason.ptr, r.content_length, r.body_length, (int)r.keep_socket);
     for (size_t i = 0; i < r.nfields; i++) {
         struct slice n = modlisp_field_name(&r, &r.fields[i]);
@@ -100,16 +114,12 @@ static void fuzz_run(const uint8_t *data, size_t size, const struct modlisp_limi
 
     size_t cut = size > 0 ? data[0] % size : 0;
     fuzz_parse(&split, data, size, &cut, 1, limits);
-    FUZZ_ASSERT(buf_size(&split) == buf_size(&whole)
-                && memcmp(buf_data(&split), buf_data(&whole), buf_size(&whole)) == 0);
+    FUZZ_ASSERT(fuzz_same(&split, &whole));
 
-    size_t *cuts = malloc((size + 1) * sizeof(*cuts));
+    size_t *cuts = pieces_every_byte(size);
     FUZZ_ASSERT(cuts != NULL);
-    for (size_t i = 0; i < size; i++)
-        cuts[i] = i + 1;
     fuzz_parse(&bytewise, data, size, cuts, size, limits);
-    FUZZ_ASSERT(buf_size(&bytewise) == buf_size(&whole)
-                && memcmp(buf_data(&bytewise), buf_data(&whole), buf_size(&whole)) == 0);
+    FUZZ_ASSERT(fuzz_same(&bytewise, &whole));
     free(cuts);
     buf_free(&whole);
     buf_free(&split);

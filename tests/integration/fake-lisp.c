@@ -2,12 +2,18 @@
  * fcgi-lisp, MIT licence.
  *
  * Usage: fake-lisp --listen HOST:PORT | --listen unix:/PATH [--ready-file F]
+ *                  [--log-memory]
  *
  * Standalone on purpose (libc only): it is the independent check of the
  * bridge's mod_lisp encoder and parser, so it shares no code with bridge/.
  * One forked child per connection; each child answers requests until EOF or
  * until it sent a reply without "Keep-Socket 1" (shared/reference/modlisp.md
- * §4). Every reply is built in memory and written with one write loop.
+ * §4). Replies are built in memory and written with one write loop, except
+ * the bodies of /big and /bigstream, which are generated while they are
+ * written; /upload hashes its body as it is read. Those three take constant
+ * memory whatever the size, so a 1 GiB transfer measures the bridge, not
+ * this stub. --log-memory logs each child's peak resident set (VmHWM) when
+ * its connection ends: "fake-lisp: connection done requests=N vmhwm_kb=K".
  * With port 0 the kernel picks a port; the ready file then holds the real
  * address ("127.0.0.1:PORT" or "unix:/PATH", one line), written atomically
  * once the socket listens.
@@ -15,10 +21,14 @@
  * Routes, by the "url" value up to '?':
  *   /hello /echo /upload /big?bytes=N /bigstream?bytes=N /cookies
  *   /status/NNN /redirect /log /die-before /die-mid /slow?ms=N /garbage
- *   /crlf-inject /close-after /stats; anything else 404. */
+ *   /crlf-inject /close-after /stats; anything else 404.
+ * /big and /bigstream send bytes=N bytes where byte i is i % 251 (/big with
+ * Content-Length and Keep-Socket 1, /bigstream without a length, closing);
+ * /upload answers "sha256=HEX bytes=N" for the body it read. */
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <netdb.h>
 #include <signal.h>
@@ -38,8 +48,10 @@
 
 #define FAKE_MAX_LINE   65536           /* bytes per key or value line, LF excluded */
 #define FAKE_MAX_PAIRS  1024            /* key/value pairs per request */
-#define FAKE_MAX_BODY   (256u << 20)    /* request body bytes */
-#define FAKE_MAX_BIG    (512ull << 20)  /* /big and /bigstream reply bytes */
+#define FAKE_MAX_BODY   (256u << 20)    /* request body bytes kept in memory (all but /upload) */
+#define FAKE_MAX_BIG    (8ull << 30)    /* /big and /bigstream reply bytes: a typo guard only,
+                                           the body is generated as it is written */
+#define FAKE_PATTERN_PERIOD 251         /* /big pattern: byte i is i % 251 */
 
 /* Counters shared by the listener and every connection child (anonymous
  * MAP_SHARED mapping, updated atomically). */
@@ -50,6 +62,7 @@ struct fake_stats {
 
 static struct fake_stats *fake_stats;   /* owned: mmap'ed in main */
 static volatile sig_atomic_t fake_stop;
+static bool fake_log_memory;            /* --log-memory */
 
 /* ------------------------------------------------------------------ */
 /* Growable byte buffer                                                */
@@ -223,24 +236,44 @@ static void sha256_final_hex(struct sha256 *s, char hex[65])
 /* Buffered reader over one connection. */
 struct reader {
     int    fd;
-    char   buf[16384];
+    char   buf[65536];
     size_t pos, len;   /* unread bytes are buf[pos..len) */
 };
+
+/* Refills an empty buffer; returns false on EOF or error. */
+static bool reader_fill(struct reader *r)
+{
+    if (r->pos < r->len)
+        return true;
+    ssize_t n;
+    do {
+        n = read(r->fd, r->buf, sizeof r->buf);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0)
+        return false;
+    r->pos = 0;
+    r->len = (size_t)n;
+    return true;
+}
 
 /* Returns the next byte, or -1 on EOF or error. */
 static int reader_byte(struct reader *r)
 {
-    if (r->pos == r->len) {
-        ssize_t n;
-        do {
-            n = read(r->fd, r->buf, sizeof r->buf);
-        } while (n < 0 && errno == EINTR);
-        if (n <= 0)
-            return -1;
-        r->pos = 0;
-        r->len = (size_t)n;
-    }
+    if (!reader_fill(r))
+        return -1;
     return (unsigned char)r->buf[r->pos++];
+}
+
+/* Points *p at the next at most max buffered bytes (valid until the next
+ * reader call) and consumes them. Returns their count, 0 on EOF or error. */
+static size_t reader_chunk(struct reader *r, const char **p, size_t max)
+{
+    if (!reader_fill(r))
+        return 0;
+    size_t n = r->len - r->pos < max ? r->len - r->pos : max;
+    *p = r->buf + r->pos;
+    r->pos += n;
+    return n;
 }
 
 /* Reads one line up to LF (LF dropped, every other byte kept, CR included:
@@ -267,11 +300,14 @@ static char *reader_line(struct reader *r)
 /* Reads exactly n bytes into dst; returns 0, or -1 on EOF or error. */
 static int reader_exact(struct reader *r, char *dst, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        int c = reader_byte(r);
-        if (c < 0)
+    while (n > 0) {
+        const char *p;
+        size_t got = reader_chunk(r, &p, n);
+        if (got == 0)
             return -1;
-        dst[i] = (char)c;
+        memcpy(dst, p, got);
+        dst += got;
+        n -= got;
     }
     return 0;
 }
@@ -297,11 +333,14 @@ static int write_all(int fd, const char *data, size_t n)
 /* ------------------------------------------------------------------ */
 
 struct request {
-    char  *key[FAKE_MAX_PAIRS];   /* owned, in arrival order */
-    char  *value[FAKE_MAX_PAIRS]; /* owned */
-    size_t npairs;
-    char  *body;                  /* owned; NULL when empty */
-    size_t body_len;
+    char    *key[FAKE_MAX_PAIRS];   /* owned, in arrival order */
+    char    *value[FAKE_MAX_PAIRS]; /* owned */
+    size_t   npairs;
+    char    *path;                  /* owned: "url" up to '?' ("" when none) */
+    uint64_t content_length;        /* body bytes announced by content-length */
+    char    *body;                  /* owned; NULL when empty or only hashed */
+    size_t   body_len;              /* bytes in body */
+    char     body_sha256[65];       /* /upload: hex digest of the body, hashed as read */
 };
 
 static void request_clear(struct request *rq)
@@ -310,6 +349,7 @@ static void request_clear(struct request *rq)
         free(rq->key[i]);
         free(rq->value[i]);
     }
+    free(rq->path);
     free(rq->body);
     memset(rq, 0, sizeof *rq);
 }
@@ -323,8 +363,9 @@ static const char *request_get(const struct request *rq, const char *name)
     return NULL;
 }
 
-/* Reads one request block and its content-length body. Returns 0, 1 on EOF
- * before the first byte of a request, -1 on malformed input (logged). */
+/* Reads one request block and its content-length value (not the body).
+ * Returns 0, 1 on EOF before the first byte of a request, -1 on malformed
+ * input (logged). */
 static int request_read(struct reader *r, struct request *rq)
 {
     memset(rq, 0, sizeof *rq);
@@ -347,14 +388,53 @@ static int request_read(struct reader *r, struct request *rq)
         rq->value[rq->npairs] = value;
         rq->npairs++;
     }
+    const char *url = request_get(rq, "url");
+    url = url ? url : "";
+    rq->path = strndup(url, strcspn(url, "?"));
+    if (rq->path == NULL)
+        _exit(1);
     const char *cl = request_get(rq, "content-length");
     if (cl == NULL || *cl == '\0')
         return 0;
     char *end;
     errno = 0;
     unsigned long long n = strtoull(cl, &end, 10);
-    if (errno != 0 || *end != '\0' || cl[0] == '-' || n > FAKE_MAX_BODY) {
+    if (errno != 0 || *end != '\0' || cl[0] == '-') {
         fprintf(stderr, "fake-lisp: bad content-length '%s'\n", cl);
+        return -1;
+    }
+    rq->content_length = n;
+    return 0;
+}
+
+/* Reads the content-length body: /upload hashes it while reading it (any
+ * size, constant memory), every other route gets it in rq->body (at most
+ * FAKE_MAX_BODY). Returns 0, or -1 on a short or oversized body (logged). */
+static int request_read_body(struct reader *r, struct request *rq)
+{
+    uint64_t n = rq->content_length;
+    if (strcmp(rq->path, "/upload") == 0) {
+        struct sha256 sha;
+        sha256_init(&sha);
+        uint64_t left = n;
+        while (left > 0) {
+            const char *p;
+            size_t got = reader_chunk(r, &p, left < SIZE_MAX ? (size_t)left : SIZE_MAX);
+            if (got == 0)
+                break;
+            sha256_update(&sha, p, got);
+            left -= got;
+        }
+        if (left > 0) {
+            fprintf(stderr, "fake-lisp: body shorter than content-length %" PRIu64
+                    " (%" PRIu64 " bytes)\n", n, n - left);
+            return -1;
+        }
+        sha256_final_hex(&sha, rq->body_sha256);
+        return 0;
+    }
+    if (n > FAKE_MAX_BODY) {
+        fprintf(stderr, "fake-lisp: bad content-length '%" PRIu64 "'\n", n);
         return -1;
     }
     if (n == 0)
@@ -364,7 +444,7 @@ static int request_read(struct reader *r, struct request *rq)
         return -1;
     rq->body_len = (size_t)n;
     if (reader_exact(r, rq->body, rq->body_len) < 0) {
-        fprintf(stderr, "fake-lisp: body shorter than content-length %llu\n", n);
+        fprintf(stderr, "fake-lisp: body shorter than content-length %" PRIu64 "\n", n);
         return -1;
     }
     return 0;
@@ -417,8 +497,33 @@ static void pattern_add(struct bytes *out, unsigned long long n)
 {
     bytes_reserve(out, (size_t)n);
     for (unsigned long long i = 0; i < n; i++)
-        out->ptr[out->len + i] = (char)(i % 251);
+        out->ptr[out->len + i] = (char)(i % FAKE_PATTERN_PERIOD);
     out->len += (size_t)n;
+}
+
+/* Writes n bytes of the /big pattern from a fixed block, as slices that
+ * start at the right phase: memory stays constant whatever n is. Returns 0,
+ * or -1 when the peer is gone. */
+static int pattern_write(int fd, unsigned long long n)
+{
+    enum { PERIODS = 256 };
+    static char block[FAKE_PATTERN_PERIOD * (PERIODS + 1)];   /* one phase more than written */
+    static bool block_ready;
+    if (!block_ready) {
+        for (size_t i = 0; i < sizeof block; i++)
+            block[i] = (char)(i % FAKE_PATTERN_PERIOD);
+        block_ready = true;
+    }
+    for (unsigned long long off = 0; off < n; ) {
+        size_t phase = (size_t)(off % FAKE_PATTERN_PERIOD);
+        size_t len = FAKE_PATTERN_PERIOD * PERIODS;
+        if (n - off < len)
+            len = (size_t)(n - off);
+        if (write_all(fd, block + phase, len) < 0)
+            return -1;
+        off += len;
+    }
+    return 0;
 }
 
 static void sleep_ms(unsigned long long ms)
@@ -429,17 +534,18 @@ static void sleep_ms(unsigned long long ms)
 }
 
 /* Builds the reply to rq in out; returns whether the socket stays open.
- * Routes that must write in stages (die-mid) or not at all do it here. */
-static enum after route(const struct request *rq, struct bytes *out)
+ * Routes that must write in stages (die-mid) or not at all do it here;
+ * *pattern is set to the number of /big pattern bytes to write after out. */
+static enum after route(const struct request *rq, struct bytes *out, unsigned long long *pattern)
 {
     const char *url = request_get(rq, "url");
     if (url == NULL)
         url = "";
     const char *q = strchr(url, '?');
-    size_t plen = q ? (size_t)(q - url) : strlen(url);
-    char *path = strndup(url, plen);
+    const char *path = rq->path;
     const char *query = q ? q + 1 : "";
     enum after after = AFTER_KEEP;
+    *pattern = 0;
 
     if (strcmp(path, "/hello") == 0) {
         reply_text(out, "200 OK", "hello from fake-lisp\n");
@@ -451,12 +557,9 @@ static enum after route(const struct request *rq, struct bytes *out)
         reply_simple(out, "200 OK", "", body.ptr, body.len, true);
         free(body.ptr);
     } else if (strcmp(path, "/upload") == 0) {
-        struct sha256 sha;
-        char hex[65], text[128];
-        sha256_init(&sha);
-        sha256_update(&sha, rq->body ? rq->body : "", rq->body_len);
-        sha256_final_hex(&sha, hex);
-        snprintf(text, sizeof text, "sha256=%s bytes=%zu\n", hex, rq->body_len);
+        char text[128];
+        snprintf(text, sizeof text, "sha256=%s bytes=%" PRIu64 "\n", rq->body_sha256,
+                 rq->content_length);
         reply_text(out, "200 OK", text);
     } else if (strcmp(path, "/big") == 0 || strcmp(path, "/bigstream") == 0) {
         unsigned long long n = query_number(query, "bytes", 0);
@@ -471,7 +574,7 @@ static enum after route(const struct request *rq, struct bytes *out)
             after = AFTER_CLOSE;
         }
         bytes_str(out, "end\n");
-        pattern_add(out, n);
+        *pattern = n;
     } else if (strcmp(path, "/cookies") == 0) {
         reply_simple(out, "200 OK", "Set-Cookie\na=1; Path=/\nSet-Cookie\nb=2; Path=/\n",
                      "cookies\n", 8, true);
@@ -512,13 +615,28 @@ static enum after route(const struct request *rq, struct bytes *out)
     } else {
         reply_text(out, "404 Not Found", "not found\n");
     }
-    free(path);
     return after;
 }
 
-/* Serves one connection until EOF, an error or a reply that closes. */
-static void serve_connection(int fd)
+/* Logs this process's peak resident set (VmHWM, Linux /proc). */
+static void log_memory(unsigned long requests)
 {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "VmHWM: %ld", &kb) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    fprintf(stderr, "fake-lisp: connection done requests=%lu vmhwm_kb=%ld\n", requests, kb);
+}
+
+/* Serves one connection until EOF, an error or a reply that closes;
+ * returns the number of requests read. */
+static unsigned long serve_connection(int fd)
+{
+    unsigned long requests = 0;
     struct reader *r = calloc(1, sizeof *r);
     struct request *rq = calloc(1, sizeof *rq);
     if (r == NULL || rq == NULL)
@@ -526,14 +644,20 @@ static void serve_connection(int fd)
     r->fd = fd;
     for (;;) {
         int rc = request_read(r, rq);
+        if (rc == 0)
+            rc = request_read_body(r, rq);
         if (rc != 0) {
             request_clear(rq);
             break;
         }
         __atomic_add_fetch(&fake_stats->requests, 1, __ATOMIC_SEQ_CST);
+        requests++;
         struct bytes out = {0};
-        enum after after = route(rq, &out);
+        unsigned long long pattern;
+        enum after after = route(rq, &out, &pattern);
         int wrc = write_all(fd, out.ptr, out.len);
+        if (wrc == 0 && pattern > 0)
+            wrc = pattern_write(fd, pattern);
         free(out.ptr);
         request_clear(rq);
         if (wrc < 0 || after == AFTER_CLOSE)
@@ -542,6 +666,7 @@ static void serve_connection(int fd)
     free(r);
     free(rq);
     close(fd);
+    return requests;
 }
 
 /* ------------------------------------------------------------------ */
@@ -639,7 +764,8 @@ static int ready_file_write(const char *path, const char *text)
 __attribute__((noreturn))
 static void usage(void)
 {
-    fprintf(stderr, "usage: fake-lisp --listen HOST:PORT|unix:/PATH [--ready-file FILE]\n");
+    fprintf(stderr, "usage: fake-lisp --listen HOST:PORT|unix:/PATH [--ready-file FILE]"
+                    " [--log-memory]\n");
     exit(2);
 }
 
@@ -651,6 +777,8 @@ int main(int argc, char **argv)
             listen_spec = argv[++i];
         else if (strcmp(argv[i], "--ready-file") == 0 && i + 1 < argc)
             ready_file = argv[++i];
+        else if (strcmp(argv[i], "--log-memory") == 0)
+            fake_log_memory = true;
         else
             usage();
     }
@@ -695,7 +823,9 @@ int main(int argc, char **argv)
             if (getppid() != parent)
                 _exit(0);
             close(lfd);
-            serve_connection(cfd);
+            unsigned long requests = serve_connection(cfd);
+            if (fake_log_memory)
+                log_memory(requests);
             _exit(0);
         }
         if (pid < 0)

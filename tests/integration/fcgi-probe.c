@@ -9,7 +9,10 @@
  * Modes:
  *   request            one request (or --count K on one --keep-conn connection);
  *                      STDOUT bytes to stdout, STDERR bytes to stderr, then on
- *                      stderr "fcgi-probe: end app_status=N protocol_status=N"
+ *                      stderr "fcgi-probe: end app_status=N protocol_status=N".
+ *                      The body is produced while it is sent and the replies
+ *                      are read meanwhile (poll), so neither side can stall the
+ *                      other and memory stays constant whatever the sizes
  *   get-values NAME... GET_VALUES; prints NAME=VALUE per pair of the result
  *   unknown-type       management record of type 42; prints "unknown-type type=T"
  *   role N             BEGIN_REQUEST with role N; prints "end protocol_status=P"
@@ -22,11 +25,24 @@
  *   --stdin-file F --stdin-string S --no-content-length --split N --count K
  *   --record-size N (max content bytes per PARAMS/STDIN record, default 65535)
  *   --no-padding (default pads records to 8 bytes, as nginx does) --timeout S
+ *   --stdin-file F     a regular file is read as it is sent, never held in
+ *                      memory (CONTENT_LENGTH is its size); other files (pipes)
+ *                      are read whole first
+ *   --stdin-pattern N  a generated body of N bytes, byte i = i % 251 (the
+ *                      pattern of fake-lisp's /big)
+ *   --count-body       request mode: STDOUT after the CGI head (up to its blank
+ *                      line) is not written; the head is, then one line per
+ *                      request on stdout: "body_bytes=N sha256=HEX"
+ *   --check-pattern    with --count-body: checks that body byte i is i % 251 and
+ *                      prints "body_bytes=N pattern=ok" (or "pattern=bad at=I",
+ *                      I the first wrong offset) instead of the digest
  * Exit: 0 done (request: END_REQUEST received), 1 connection closed early,
  * I/O error or timeout, 2 usage. */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,10 +75,22 @@
 #define FCGI_MAX_CONTENT        65535
 
 #define PROBE_MAX_PARAMS        256
+#define PROBE_PATTERN_PERIOD    251          /* --stdin-pattern, --check-pattern: byte i is i % 251 */
+#define PROBE_TX_HIGH           (256 * 1024) /* request bytes queued before the body is read on */
+#define PROBE_HEAD_MAX          (1 << 20)    /* --count-body: CGI head bytes searched for its end */
+#define PROBE_MAX_RECORD        (FCGI_HEADER_LEN + FCGI_MAX_CONTENT + 255)
 
 /* ------------------------------------------------------------------ */
 /* Options and small helpers                                           */
 /* ------------------------------------------------------------------ */
+
+/* Where the STDIN bytes come from. */
+enum probe_body {
+    PROBE_BODY_NONE,                /* no --stdin-*: an empty STDIN stream, GET */
+    PROBE_BODY_MEM,                 /* stdin_data */
+    PROBE_BODY_FILE,                /* stdin_fd, read with pread as it is sent */
+    PROBE_BODY_PATTERN,             /* generated: byte i is i % 251 */
+};
 
 struct probe_opts {
     const char *connect;            /* borrowed from argv */
@@ -71,10 +100,13 @@ struct probe_opts {
     const char *param_name[PROBE_MAX_PARAMS];  /* borrowed/owned by main: the --param list */
     const char *param_value[PROBE_MAX_PARAMS]; /* NULL = drop the param */
     size_t      nparams;
-    char       *stdin_data;         /* owned; NULL when no body */
-    size_t      stdin_len;
-    bool        stdin_given;
+    enum probe_body body;
+    char       *stdin_data;         /* owned: PROBE_BODY_MEM bytes, else NULL */
+    int         stdin_fd;           /* owned: PROBE_BODY_FILE, else -1 */
+    uint64_t    stdin_len;          /* body bytes, whatever their source */
     bool        no_content_length;
+    bool        count_body;         /* --count-body */
+    bool        check_pattern;      /* --check-pattern */
     size_t      split;              /* 0 = one write, else pieces of this size */
     unsigned    count;              /* sequential requests on one connection */
     size_t      record_size;        /* max content per stream record */
@@ -116,17 +148,21 @@ static void usage(void)
             "modes: request | get-values NAME... | unknown-type | role N | mpx K |\n"
             "       idle SECONDS | bad-version | abort\n"
             "options: --keep-conn --id N --uri URI --param NAME[=VALUE] --stdin-file F\n"
-            "         --stdin-string S --no-content-length --split N --count K\n"
-            "         --record-size N --no-padding --timeout SECONDS\n");
+            "         --stdin-string S --stdin-pattern BYTES --no-content-length --split N\n"
+            "         --count K --record-size N --no-padding --timeout SECONDS\n"
+            "         --count-body (request: print the CGI head, then body_bytes=N sha256=HEX)\n"
+            "         --check-pattern (with --count-body: check byte i is i %% 251, print\n"
+            "                          pattern=ok or pattern=bad at=I instead of sha256=)\n");
     exit(2);
 }
 
 /* Parses a decimal number in [min, max] or exits with usage. */
-static unsigned long parse_number(const char *s, unsigned long min, unsigned long max)
+static unsigned long long parse_number(const char *s, unsigned long long min,
+                                       unsigned long long max)
 {
     char *end;
     errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
+    unsigned long long v = strtoull(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max) {
         fprintf(stderr, "fcgi-probe: bad number '%s'\n", s);
         usage();
@@ -156,13 +192,8 @@ static void on_alarm(int sig)
     _exit(1);
 }
 
-static char *read_file(const char *path, size_t *len)
+static char *read_file(FILE *f, uint64_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "fcgi-probe: %s: %s\n", path, strerror(errno));
-        exit(2);
-    }
     struct bytes b = {0};
     uint8_t chunk[65536];
     size_t n;
@@ -171,6 +202,225 @@ static char *read_file(const char *path, size_t *len)
     fclose(f);
     *len = b.len;
     return (char *)b.ptr;
+}
+
+/* --stdin-file: a regular file is kept open and read as it is sent; anything
+ * else (a pipe, a terminal) is read whole now. Exits 2 when it cannot be opened. */
+static void body_from_file(struct probe_opts *o, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (f == NULL || fstat(fileno(f), &st) < 0) {
+        fprintf(stderr, "fcgi-probe: %s: %s\n", path, strerror(errno));
+        exit(2);
+    }
+    if (S_ISREG(st.st_mode)) {
+        o->stdin_fd = dup(fileno(f));
+        fclose(f);
+        if (o->stdin_fd < 0) {
+            fprintf(stderr, "fcgi-probe: %s: %s\n", path, strerror(errno));
+            exit(2);
+        }
+        o->body = PROBE_BODY_FILE;
+        o->stdin_len = (uint64_t)st.st_size;
+    } else {
+        o->body = PROBE_BODY_MEM;
+        o->stdin_data = read_file(f, &o->stdin_len);
+    }
+}
+
+/* Forgets the body given so far (a later --stdin-* wins). */
+static void body_clear(struct probe_opts *o)
+{
+    free(o->stdin_data);
+    o->stdin_data = NULL;
+    if (o->stdin_fd >= 0)
+        close(o->stdin_fd);
+    o->stdin_fd = -1;
+    o->stdin_len = 0;
+    o->body = PROBE_BODY_NONE;
+}
+
+/* The pattern from offset off on is block[off % 251 ...]; a slice is at
+ * most PROBE_PATTERN_PERIOD * 256 bytes long. */
+static const uint8_t *pattern_block(void)
+{
+    static uint8_t block[PROBE_PATTERN_PERIOD * 257];
+    static bool ready;
+    if (!ready) {
+        for (size_t i = 0; i < sizeof block; i++)
+            block[i] = (uint8_t)(i % PROBE_PATTERN_PERIOD);
+        ready = true;
+    }
+    return block;
+}
+
+#define PROBE_PATTERN_SLICE ((size_t)PROBE_PATTERN_PERIOD * 256)
+
+/* Copies body bytes [off, off + n) into dst; exits 1 when the file cannot
+ * be read or shrank while it was sent. */
+static void body_read(const struct probe_opts *o, uint64_t off, uint8_t *dst, size_t n)
+{
+    switch (o->body) {
+    case PROBE_BODY_NONE:
+        break;
+    case PROBE_BODY_MEM:
+        memcpy(dst, o->stdin_data + off, n);
+        break;
+    case PROBE_BODY_PATTERN:
+        while (n > 0) {
+            size_t take = n < PROBE_PATTERN_SLICE ? n : PROBE_PATTERN_SLICE;
+            memcpy(dst, pattern_block() + off % PROBE_PATTERN_PERIOD, take);
+            dst += take;
+            off += take;
+            n -= take;
+        }
+        break;
+    case PROBE_BODY_FILE:
+        while (n > 0) {
+            ssize_t r = pread(o->stdin_fd, dst, n, (off_t)off);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                fprintf(stderr, "fcgi-probe: --stdin-file: %s\n",
+                        r < 0 ? strerror(errno) : "the file shrank while it was sent");
+                exit(1);
+            }
+            dst += r;
+            off += (uint64_t)r;
+            n -= (size_t)r;
+        }
+        break;
+    }
+}
+
+/* Turns a file or pattern body into PROBE_BODY_MEM, for the modes that
+ * build every record in memory before sending (mpx, abort). */
+static void body_materialize(struct probe_opts *o)
+{
+    if (o->body != PROBE_BODY_FILE && o->body != PROBE_BODY_PATTERN)
+        return;
+    if (o->stdin_len > SIZE_MAX - 1) {
+        fprintf(stderr, "fcgi-probe: body too large for this mode\n");
+        exit(2);
+    }
+    char *data = malloc((size_t)o->stdin_len + 1);
+    if (data == NULL) {
+        fprintf(stderr, "fcgi-probe: out of memory\n");
+        exit(1);
+    }
+    body_read(o, 0, (uint8_t *)data, (size_t)o->stdin_len);
+    uint64_t len = o->stdin_len;
+    body_clear(o);
+    o->body = PROBE_BODY_MEM;
+    o->stdin_data = data;
+    o->stdin_len = len;
+}
+
+/* ------------------------------------------------------------------ */
+/* SHA-256 (FIPS 180-4), for --count-body                              */
+/* ------------------------------------------------------------------ */
+
+/* The same code as fake-lisp's: both tools are standalone on purpose, and
+ * t-big.sh checks each against sha256sum. */
+
+struct sha256 {
+    uint32_t h[8];
+    uint8_t  block[64];
+    size_t   fill;       /* bytes in block */
+    uint64_t total;      /* message bytes so far */
+};
+
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static uint32_t sha256_rotr(uint32_t x, unsigned n)
+{
+    return (x >> n) | (x << (32 - n));
+}
+
+static void sha256_init(struct sha256 *s)
+{
+    static const uint32_t h0[8] = {
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+    };
+    memcpy(s->h, h0, sizeof h0);
+    s->fill = 0;
+    s->total = 0;
+}
+
+static void sha256_compress(struct sha256 *s)
+{
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)s->block[4 * i] << 24 | (uint32_t)s->block[4 * i + 1] << 16 |
+               (uint32_t)s->block[4 * i + 2] << 8 | (uint32_t)s->block[4 * i + 3];
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = sha256_rotr(w[i - 15], 7) ^ sha256_rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = sha256_rotr(w[i - 2], 17) ^ sha256_rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+    uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (sha256_rotr(e, 6) ^ sha256_rotr(e, 11) ^ sha256_rotr(e, 25)) +
+                      ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+        uint32_t t2 = (sha256_rotr(a, 2) ^ sha256_rotr(a, 13) ^ sha256_rotr(a, 22)) +
+                      ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
+    s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t n)
+{
+    const uint8_t *p = data;
+    s->total += n;
+    while (n > 0) {
+        size_t take = 64 - s->fill < n ? 64 - s->fill : n;
+        memcpy(s->block + s->fill, p, take);
+        s->fill += take;
+        p += take;
+        n -= take;
+        if (s->fill == 64) {
+            sha256_compress(s);
+            s->fill = 0;
+        }
+    }
+}
+
+/* Writes the digest as 64 lower-case hex digits and a NUL into hex. */
+static void sha256_final_hex(struct sha256 *s, char hex[65])
+{
+    uint64_t bits = s->total * 8;
+    uint8_t pad = 0x80;
+    sha256_update(s, &pad, 1);
+    pad = 0;
+    while (s->fill != 56)
+        sha256_update(s, &pad, 1);
+    uint8_t len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha256_update(s, len, 8);
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 8 * i, 9, "%08x", (unsigned)s->h[i]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -380,19 +630,20 @@ static int record_read(int fd, struct record *rec)
 /* ------------------------------------------------------------------ */
 
 /* Appends BEGIN_REQUEST, the PARAMS stream and, when with_stdin, the STDIN
- * stream of one responder request with id. */
+ * stream of one responder request with id (with_stdin needs the body in
+ * memory: body_materialize). */
 static void request_add(struct bytes *out, const struct probe_opts *o, unsigned id,
                         const char *uri, bool with_stdin)
 {
     const char *q = strchr(uri, '?');
     char *script = strndup(uri, q ? (size_t)(q - uri) : strlen(uri));
     char clen[32];
-    snprintf(clen, sizeof clen, "%zu", o->stdin_len);
+    snprintf(clen, sizeof clen, "%" PRIu64, o->stdin_len);
 
     const char *name[PROBE_MAX_PARAMS + 16], *value[PROBE_MAX_PARAMS + 16];
     size_t n = 0;
 #define PROBE_DEFAULT(N, V) (name[n] = (N), value[n] = (V), n++)
-    PROBE_DEFAULT("REQUEST_METHOD", o->stdin_given ? "POST" : "GET");
+    PROBE_DEFAULT("REQUEST_METHOD", o->body != PROBE_BODY_NONE ? "POST" : "GET");
     PROBE_DEFAULT("REQUEST_URI", uri);
     PROBE_DEFAULT("SCRIPT_NAME", script);
     PROBE_DEFAULT("QUERY_STRING", q ? q + 1 : "");
@@ -428,7 +679,7 @@ static void request_add(struct bytes *out, const struct probe_opts *o, unsigned 
     begin_add(out, id, FCGI_RESPONDER, o->keep_conn, o->padding);
     stream_add(out, FCGI_PARAMS, id, params.ptr, params.len, o->record_size, o->padding);
     if (with_stdin)
-        stream_add(out, FCGI_STDIN, id, (const uint8_t *)o->stdin_data, o->stdin_len,
+        stream_add(out, FCGI_STDIN, id, (const uint8_t *)o->stdin_data, (size_t)o->stdin_len,
                    o->record_size, o->padding);
     free(params.ptr);
     free(script);
@@ -482,21 +733,299 @@ static int replies_read(int fd, struct reply *replies, unsigned first, unsigned 
     return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* request mode: sending and reading at once                           */
+/* ------------------------------------------------------------------ */
+
+/* The bytes of the request in flight, produced as the socket takes them. */
+struct tx {
+    struct bytes q;         /* owned: q.ptr[off..len) is not sent yet */
+    size_t   off;
+    uint64_t body_off;      /* body bytes already put into STDIN records */
+    bool     body_done;     /* the empty STDIN record is queued */
+    size_t   piece_left;    /* --split: bytes before the next 2 ms pause */
+    bool     failed;        /* the peer takes no more bytes (EPIPE, ECONNRESET) */
+};
+
+/* Tops the queue up to PROBE_TX_HIGH with STDIN records read from the body
+ * source, then the empty record that ends the stream (spec §3.3). */
+static void tx_refill(struct tx *t, const struct probe_opts *o, unsigned id)
+{
+    static uint8_t chunk[FCGI_MAX_CONTENT];
+    if (t->off > 0) {
+        memmove(t->q.ptr, t->q.ptr + t->off, t->q.len - t->off);
+        t->q.len -= t->off;
+        t->off = 0;
+    }
+    while (!t->body_done && t->q.len < PROBE_TX_HIGH) {
+        uint64_t left = o->stdin_len - t->body_off;
+        size_t n = left < o->record_size ? (size_t)left : o->record_size;
+        body_read(o, t->body_off, chunk, n);
+        record_add(&t->q, FCGI_VERSION_1, FCGI_STDIN, id, chunk, n, o->padding);
+        t->body_off += n;
+        t->body_done = n == 0;
+    }
+}
+
+/* Sends what the socket takes now, at most up to the next --split pause. */
+static void tx_send(struct tx *t, int fd, size_t split)
+{
+    size_t n = t->q.len - t->off;
+    if (split && n > t->piece_left)
+        n = t->piece_left;
+    ssize_t w = send(fd, t->q.ptr + t->off, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (w < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+    if (w <= 0) {
+        fprintf(stderr, "fcgi-probe: write: %s\n", strerror(errno));
+        t->failed = true;
+        return;
+    }
+    t->off += (size_t)w;
+    if (split) {
+        t->piece_left -= (size_t)w;
+        if (t->piece_left == 0) {
+            t->piece_left = split;
+            if (t->off < t->q.len || !t->body_done)
+                sleep_ms(2);
+        }
+    }
+}
+
+/* Received bytes, parsed into records in place. */
+struct rx {
+    uint8_t buf[2 * PROBE_MAX_RECORD];
+    size_t  pos, len;       /* unparsed bytes are buf[pos..len) */
+    bool    eof;            /* read returned 0 or failed */
+};
+
+/* One record inside rx->buf, valid until the next rx_read. */
+struct rec_view {
+    unsigned       type, id;
+    const uint8_t *content;
+    size_t         len;
+};
+
+/* Reads what is there (after poll said so). */
+static void rx_read(struct rx *rx, int fd)
+{
+    if (rx->pos > 0) {
+        memmove(rx->buf, rx->buf + rx->pos, rx->len - rx->pos);
+        rx->len -= rx->pos;
+        rx->pos = 0;
+    }
+    ssize_t n = read(fd, rx->buf + rx->len, sizeof rx->buf - rx->len);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0)
+        rx->eof = true;
+    else
+        rx->len += (size_t)n;
+}
+
+/* Takes the next complete record: 1, 0 when more bytes are needed, -2 on a
+ * version other than 1 (reported on stderr). */
+static int rx_next(struct rx *rx, struct rec_view *rec)
+{
+    const uint8_t *h = rx->buf + rx->pos;
+    size_t avail = rx->len - rx->pos;
+    if (avail < FCGI_HEADER_LEN)
+        return 0;
+    if (h[0] != FCGI_VERSION_1) {
+        fprintf(stderr, "fcgi-probe: record with version %u\n", h[0]);
+        return -2;
+    }
+    size_t len = (size_t)h[4] << 8 | h[5];
+    size_t total = FCGI_HEADER_LEN + len + h[6];
+    if (avail < total)
+        return 0;
+    rec->type = h[1];
+    rec->id = (unsigned)h[2] << 8 | h[3];
+    rec->content = h + FCGI_HEADER_LEN;
+    rec->len = len;
+    rx->pos += total;
+    return 1;
+}
+
+/* Where one request's STDOUT goes: to fd 1, or (--count-body) the CGI head
+ * to fd 1 and the body counted and digested or pattern-checked. */
+struct sink {
+    bool         counting;      /* --count-body */
+    bool         pattern;       /* --check-pattern */
+    bool         head_done;     /* the head's blank line was seen */
+    struct bytes head;          /* owned: STDOUT bytes until then */
+    uint64_t     body_bytes;
+    struct sha256 sha;
+    bool         bad;           /* a byte broke the pattern ... */
+    uint64_t     bad_at;        /* ... first at this body offset */
+};
+
+static void sink_body(struct sink *s, const uint8_t *p, size_t n)
+{
+    if (!s->pattern) {
+        sha256_update(&s->sha, p, n);
+    } else if (!s->bad) {
+        uint64_t off = s->body_bytes;
+        for (size_t done = 0; done < n && !s->bad; ) {
+            size_t take = n - done < PROBE_PATTERN_SLICE ? n - done : PROBE_PATTERN_SLICE;
+            const uint8_t *want = pattern_block() + (off + done) % PROBE_PATTERN_PERIOD;
+            if (memcmp(p + done, want, take) != 0) {
+                size_t i = 0;
+                while (p[done + i] == want[i])
+                    i++;
+                s->bad = true;
+                s->bad_at = off + done + i;
+            }
+            done += take;
+        }
+    }
+    s->body_bytes += n;
+}
+
+static void sink_stdout(struct sink *s, const uint8_t *p, size_t n)
+{
+    if (!s->counting) {
+        write_out(1, p, n);
+        return;
+    }
+    if (s->head_done) {
+        sink_body(s, p, n);
+        return;
+    }
+    size_t from = s->head.len >= 2 ? s->head.len - 2 : 0;
+    bytes_add(&s->head, p, n);
+    const uint8_t *h = s->head.ptr;
+    for (size_t i = from; i < s->head.len; i++) {
+        if (h[i] != '\n')
+            continue;
+        size_t end = 0;   /* just past "\n\n" or "\n\r\n" */
+        if (i + 1 < s->head.len && h[i + 1] == '\n')
+            end = i + 2;
+        else if (i + 2 < s->head.len && h[i + 1] == '\r' && h[i + 2] == '\n')
+            end = i + 3;
+        if (end) {
+            s->head_done = true;
+            write_out(1, h, end);
+            sink_body(s, h + end, s->head.len - end);
+            free(s->head.ptr);
+            s->head = (struct bytes){0};
+            return;
+        }
+    }
+    if (s->head.len > PROBE_HEAD_MAX) {
+        fprintf(stderr, "fcgi-probe: no end of the CGI head in the first %d bytes of STDOUT\n",
+                PROBE_HEAD_MAX);
+        exit(1);
+    }
+}
+
+/* --count-body: the head, if its end never came, and the summary line. */
+static void sink_finish(struct sink *s)
+{
+    if (!s->counting)
+        return;
+    if (!s->head_done)
+        write_out(1, s->head.ptr, s->head.len);
+    free(s->head.ptr);
+    s->head = (struct bytes){0};
+    char line[160];
+    if (!s->pattern) {
+        char hex[65];
+        sha256_final_hex(&s->sha, hex);
+        snprintf(line, sizeof line, "body_bytes=%" PRIu64 " sha256=%s\n", s->body_bytes, hex);
+    } else if (s->bad) {
+        snprintf(line, sizeof line, "body_bytes=%" PRIu64 " pattern=bad at=%" PRIu64 "\n",
+                 s->body_bytes, s->bad_at);
+    } else {
+        snprintf(line, sizeof line, "body_bytes=%" PRIu64 " pattern=ok\n", s->body_bytes);
+    }
+    write_out(1, (const uint8_t *)line, strlen(line));
+}
+
+/* One request on fd: sends it while reading the replies until its
+ * END_REQUEST came and every byte of it is sent (or the peer stopped taking
+ * them). Returns 0, or 1 when the connection closed before END_REQUEST. */
+static int request_stream(int fd, const struct probe_opts *o, struct rx *rx)
+{
+    struct tx t = { .piece_left = o->split };
+    struct sink s = { .counting = o->count_body, .pattern = o->check_pattern };
+    sha256_init(&s.sha);
+    request_add(&t.q, o, o->id, o->uri, false);
+    bool ended = false;
+    unsigned long app_status = 0;
+    unsigned protocol_status = 0;
+    int rc = 0;
+    for (;;) {
+        /* Records already read (a read can bring several) come first. */
+        struct rec_view rec;
+        int nrc = 0;
+        while (!ended && (nrc = rx_next(rx, &rec)) == 1) {
+            if (rec.id != o->id) {
+                fprintf(stderr, "fcgi-probe: unexpected record type=%u id=%u len=%zu\n",
+                        rec.type, rec.id, rec.len);
+            } else if (rec.type == FCGI_STDOUT) {
+                sink_stdout(&s, rec.content, rec.len);
+            } else if (rec.type == FCGI_STDERR) {
+                write_out(2, rec.content, rec.len);
+            } else if (rec.type == FCGI_END_REQUEST && rec.len >= 8) {
+                /* spec §5.5: appStatus (4 bytes, big-endian), then protocolStatus */
+                const uint8_t *c = rec.content;
+                app_status = (unsigned long)c[0] << 24 | (unsigned long)c[1] << 16 |
+                             (unsigned long)c[2] << 8 | c[3];
+                protocol_status = c[4];
+                ended = true;
+            } else {
+                fprintf(stderr, "fcgi-probe: unexpected record type=%u id=%u len=%zu\n",
+                        rec.type, rec.id, rec.len);
+            }
+        }
+        if (!ended && (nrc == -2 || rx->eof)) {
+            fprintf(stderr, "fcgi-probe: connection closed before END_REQUEST\n");
+            rc = 1;
+            break;
+        }
+        if (!t.failed && !t.body_done)
+            tx_refill(&t, o, o->id);
+        bool sending = !t.failed && t.off < t.q.len;
+        if (ended && !sending)
+            break;
+        struct pollfd pfd = { .fd = fd, .events = (short)((ended ? 0 : POLLIN) |
+                                                          (sending ? POLLOUT : 0)) };
+        if (poll(&pfd, 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "fcgi-probe: poll: %s\n", strerror(errno));
+            rc = 1;
+            break;
+        }
+        if (sending && (pfd.revents & (POLLOUT | POLLERR | POLLHUP)))
+            tx_send(&t, fd, o->split);
+        if (!ended && (pfd.revents & (POLLIN | POLLERR | POLLHUP)))
+            rx_read(rx, fd);
+    }
+    free(t.q.ptr);
+    if (ended) {
+        sink_finish(&s);
+        fprintf(stderr, "fcgi-probe: end app_status=%lu protocol_status=%u\n",
+                app_status, protocol_status);
+    } else {
+        free(s.head.ptr);
+    }
+    return rc;
+}
+
 static int mode_request(int fd, const struct probe_opts *o)
 {
-    for (unsigned i = 0; i < o->count; i++) {
-        struct bytes out = {0};
-        request_add(&out, o, o->id, o->uri, true);
-        send_bytes(fd, out.ptr, out.len, o->split);   /* on EPIPE, still read the reply */
-        free(out.ptr);
-        struct reply r = {0};
-        if (replies_read(fd, &r, o->id, 1, false) < 0)
+    static struct rx rx;   /* kept across --count requests: bytes read ahead stay */
+    for (unsigned i = 0; i < o->count; i++)
+        if (request_stream(fd, o, &rx) != 0)
             return 1;
-        fprintf(stderr, "fcgi-probe: end app_status=%lu protocol_status=%u\n",
-                r.app_status, r.protocol_status);
-    }
     return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* The other modes                                                     */
+/* ------------------------------------------------------------------ */
 
 static int mode_mpx(int fd, const struct probe_opts *o, unsigned k)
 {
@@ -504,7 +1033,7 @@ static int mode_mpx(int fd, const struct probe_opts *o, unsigned k)
     for (unsigned id = 1; id <= k; id++)
         request_add(&out, o, id, o->uri, false);
     for (unsigned id = 1; id <= k; id++)
-        stream_add(&out, FCGI_STDIN, id, (const uint8_t *)o->stdin_data, o->stdin_len,
+        stream_add(&out, FCGI_STDIN, id, (const uint8_t *)o->stdin_data, (size_t)o->stdin_len,
                    o->record_size, o->padding);
     send_bytes(fd, out.ptr, out.len, o->split);
     free(out.ptr);
@@ -677,7 +1206,7 @@ static int mode_abort(int fd, const struct probe_opts *o)
 int main(int argc, char **argv)
 {
     struct probe_opts o = { .id = 1, .count = 1, .record_size = FCGI_MAX_CONTENT,
-                            .padding = true, .timeout = 30 };
+                            .padding = true, .timeout = 30, .stdin_fd = -1 };
     const char *uri = NULL;
     char **pos = calloc((size_t)argc + 1, sizeof *pos);   /* mode and its arguments */
     int npos = 0;
@@ -694,6 +1223,10 @@ int main(int argc, char **argv)
             o.no_content_length = true;
         } else if (strcmp(a, "--no-padding") == 0) {
             o.padding = false;
+        } else if (strcmp(a, "--count-body") == 0) {
+            o.count_body = true;
+        } else if (strcmp(a, "--check-pattern") == 0) {
+            o.check_pattern = true;
         } else if (!has_arg) {
             usage();
         } else if (strcmp(a, "--connect") == 0) {
@@ -713,14 +1246,17 @@ int main(int argc, char **argv)
             o.param_value[o.nparams] = eq ? eq + 1 : NULL;
             o.nparams++;
         } else if (strcmp(a, "--stdin-file") == 0) {
-            free(o.stdin_data);
-            o.stdin_data = read_file(argv[++i], &o.stdin_len);
-            o.stdin_given = true;
+            body_clear(&o);
+            body_from_file(&o, argv[++i]);
         } else if (strcmp(a, "--stdin-string") == 0) {
-            free(o.stdin_data);
+            body_clear(&o);
+            o.body = PROBE_BODY_MEM;
             o.stdin_data = strdup(argv[++i]);
             o.stdin_len = strlen(o.stdin_data);
-            o.stdin_given = true;
+        } else if (strcmp(a, "--stdin-pattern") == 0) {
+            body_clear(&o);
+            o.body = PROBE_BODY_PATTERN;
+            o.stdin_len = parse_number(argv[++i], 0, INT64_MAX);
         } else if (strcmp(a, "--split") == 0) {
             o.split = parse_number(argv[++i], 1, 1u << 30);
         } else if (strcmp(a, "--count") == 0) {
@@ -742,6 +1278,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "fcgi-probe: --count needs --keep-conn\n");
         usage();
     }
+    if (o.check_pattern && !o.count_body) {
+        fprintf(stderr, "fcgi-probe: --check-pattern needs --count-body\n");
+        usage();
+    }
 
     bool is_abort = strcmp(mode, "abort") == 0;
     o.uri = uri ? uri : is_abort ? "/slow?ms=2000" : "/hello";
@@ -760,6 +1300,7 @@ int main(int argc, char **argv)
         rc = mode_role(probe_connect(o.connect), &o, (unsigned)parse_number(args[0], 0, 65535));
     } else if (strcmp(mode, "mpx") == 0 && nargs == 1) {
         o.keep_conn = true;
+        body_materialize(&o);
         rc = mode_mpx(probe_connect(o.connect), &o, (unsigned)parse_number(args[0], 1, 65535));
     } else if (strcmp(mode, "idle") == 0 && nargs == 1) {
         unsigned secs = (unsigned)parse_number(args[0], 0, 86400);
@@ -768,11 +1309,12 @@ int main(int argc, char **argv)
     } else if (strcmp(mode, "bad-version") == 0 && nargs == 0) {
         rc = mode_bad_version(probe_connect(o.connect), &o);
     } else if (is_abort && nargs == 0) {
+        body_materialize(&o);
         rc = mode_abort(probe_connect(o.connect), &o);
     } else {
         usage();
     }
-    free(o.stdin_data);
+    body_clear(&o);
     free(pos);
     return rc;
 }

@@ -1,10 +1,12 @@
 /* run_unit.c - runs every CUnit suite; exit status 1 if any assertion failed.
+ * Also defines the helpers unit.h declares for the suites.
  * fcgi-lisp, MIT licence. */
 #include "config.h"
 
 #include <CUnit/Basic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "unit.h"
 
@@ -20,6 +22,57 @@ void unit_add_suite(const char *name, const CU_TestInfo *tests)
             fprintf(stderr, "run_unit: cannot add test %s: %s\n", t->pName, CU_get_error_msg());
             exit(2);
         }
+    }
+}
+
+void unit_check(bool ok, const char *cond, const char *file, int line, bool fatal)
+{
+    CU_assertImplementation(ok, (unsigned)line, cond, file, "", fatal);
+}
+
+/* Diagnostics only: how much of a mismatch is printed. */
+#define HEXDUMP_MAX 512
+#define TEXT_MAX 4096
+
+static void hexdump(const char *what, const uint8_t *p, size_t n)
+{
+    fprintf(stderr, "--- %s (%zu bytes%s)\n", what, n, n > HEXDUMP_MAX ? ", the first shown" : "");
+    for (size_t i = 0; i < n && i < HEXDUMP_MAX; i++)
+        fprintf(stderr, "%02x%s", p[i], i % 16 == 15 || i + 1 == n ? "\n" : " ");
+}
+
+static bool same_bytes(const void *got, size_t got_len, const void *want, size_t want_len)
+{
+    return got_len == want_len && (want_len == 0 || memcmp(got, want, want_len) == 0);
+}
+
+bool bytes_equal(const void *got, size_t got_len, const void *want, size_t want_len)
+{
+    if (same_bytes(got, got_len, want, want_len))
+        return true;
+    fprintf(stderr, "\n");
+    hexdump("want", want, want_len);
+    hexdump("got", got, got_len);
+    return false;
+}
+
+bool text_equal(struct slice got, const char *want, size_t want_len)
+{
+    if (same_bytes(got.ptr, got.len, want, want_len))
+        return true;
+    fprintf(stderr, "\n--- want (%zu bytes)\n%.*s\n--- got (%zu bytes)\n%.*s\n---\n", want_len,
+            (int)(want_len > TEXT_MAX ? TEXT_MAX : want_len), want, got.len,
+            (int)(got.len > TEXT_MAX ? TEXT_MAX : got.len), (const char *)got.ptr);
+    return false;
+}
+
+void describe_bytes(struct buf *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+            buf_append_byte(out, p[i]);
+        else
+            buf_printf(out, "\\x%02x", p[i]);
     }
 }
 

@@ -15,11 +15,6 @@ static struct slice cstr(const char *s)
     return (struct slice){(const uint8_t *)s, strlen(s)};
 }
 
-static bool slice_is(struct slice s, const char *want)
-{
-    return s.len == strlen(want) && (s.len == 0 || memcmp(s.ptr, want, s.len) == 0);
-}
-
 static void test_add_get_at(void)
 {
     struct cgi_request r;
@@ -33,15 +28,15 @@ static void test_add_get_at(void)
     CU_ASSERT(r.n == 4);
     CU_ASSERT(r.n_headers == 2);
     /* first value wins; lookups are case-sensitive */
-    CU_ASSERT(cgi_request_get(&r, "HTTP_COOKIE", &v) && slice_is(v, "a=1"));
+    CU_ASSERT(cgi_request_get(&r, "HTTP_COOKIE", &v) && slice_eq(v, "a=1"));
     CU_ASSERT(!cgi_request_get(&r, "http_cookie", &v));
     CU_ASSERT(!cgi_request_get(&r, "HTTP_COOKI", &v));
     /* an empty value is present */
     CU_ASSERT(cgi_request_get(&r, "CONTENT_LENGTH", &v) && v.len == 0);
     cgi_request_at(&r, 3, &n, &v);
-    CU_ASSERT(slice_is(n, "HTTP_COOKIE") && slice_is(v, "b=2"));
+    CU_ASSERT(slice_eq(n, "HTTP_COOKIE") && slice_eq(v, "b=2"));
     cgi_request_at(&r, 0, &n, &v);
-    CU_ASSERT(slice_is(n, "REQUEST_METHOD") && slice_is(v, "GET"));
+    CU_ASSERT(slice_eq(n, "REQUEST_METHOD") && slice_eq(v, "GET"));
     cgi_request_free(&r);
     CU_ASSERT(r.n == 0 && r.n_headers == 0 && r.max_bytes == 1024 && r.max_headers == 10);
     CU_ASSERT(!cgi_request_get(&r, "REQUEST_METHOD", &v));
@@ -116,8 +111,8 @@ static void test_growth(void)
         CU_ASSERT_FATAL(cgi_request_add(&r, cstr(name), cstr(value)) == CGI_REQUEST_OK);
     }
     struct slice v;
-    CU_ASSERT(cgi_request_get(&r, "HTTP_X_0", &v) && slice_is(v, "value-0"));
-    CU_ASSERT(cgi_request_get(&r, "HTTP_X_499", &v) && slice_is(v, "value-3493"));
+    CU_ASSERT(cgi_request_get(&r, "HTTP_X_0", &v) && slice_eq(v, "value-0"));
+    CU_ASSERT(cgi_request_get(&r, "HTTP_X_499", &v) && slice_eq(v, "value-3493"));
     CU_ASSERT(r.n_headers == 500);
     cgi_request_free(&r);
 }

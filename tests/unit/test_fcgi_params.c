@@ -14,37 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fuzz/pieces.h"
 #include "buf.h"
 #include "fcgi_params.h"
 #include "unit.h"
-
-#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-static void hexdump(const char *what, const uint8_t *p, size_t n)
-{
-    fprintf(stderr, "--- %s (%zu bytes)\n", what, n);
-    for (size_t i = 0; i < n && i < 512; i++)
-        fprintf(stderr, "%02x%s", p[i], i % 16 == 15 || i + 1 == n ? "\n" : " ");
-}
-
-static bool bytes_equal(const void *got, size_t got_len, const void *want, size_t want_len)
-{
-    if (got_len == want_len && (want_len == 0 || memcmp(got, want, want_len) == 0))
-        return true;
-    fprintf(stderr, "\n");
-    hexdump("want", want, want_len);
-    hexdump("got", got, got_len);
-    return false;
-}
-
-static bool text_equal(const struct buf *got, const char *want, size_t want_len)
-{
-    if (buf_size(got) == want_len && memcmp(buf_data(got), want, want_len) == 0)
-        return true;
-    fprintf(stderr, "\n--- want\n%.*s--- got\n%.*s---\n", (int)(want_len > 4096 ? 4096 : want_len),
-            want, (int)(buf_size(got) > 4096 ? 4096 : buf_size(got)), (const char *)buf_data(got));
-    return false;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Decoder driver                                                            */
@@ -62,22 +35,6 @@ struct run {
     bool scratch_used;    /* some pair was handed out from scratch */
 };
 
-static void describe_bytes(struct buf *out, struct slice s)
-{
-    for (size_t i = 0; i < s.len; i++) {
-        if (s.ptr[i] >= 0x20 && s.ptr[i] < 0x7f && s.ptr[i] != '\\')
-            buf_append_byte(out, s.ptr[i]);
-        else
-            buf_printf(out, "\\x%02x", s.ptr[i]);
-    }
-}
-
-static bool within(struct slice s, const uint8_t *lo, size_t lo_len)
-{
-    return lo != NULL && s.ptr >= lo && s.ptr <= lo + lo_len
-           && s.len <= (size_t)(lo + lo_len - s.ptr);
-}
-
 /* Where a non-empty slice may point: into this feed's input or the scratch. */
 static void check_borrowed(struct run *r, struct slice s, const uint8_t *piece, size_t piece_len,
                            const struct fcgi_params_decoder *d)
@@ -85,13 +42,55 @@ static void check_borrowed(struct run *r, struct slice s, const uint8_t *piece, 
     if (s.len == 0)
         return;
     CU_ASSERT_FATAL(s.ptr != NULL);
-    if (within(s, piece, piece_len))
+    if (pieces_within(s.ptr, s.len, piece, piece_len))
         return;
-    CU_ASSERT(within(s, d->scratch.ptr, d->scratch.len));
+    CU_ASSERT(pieces_within(s.ptr, s.len, d->scratch.ptr, d->scratch.len));
     r->scratch_used = true;
 }
 
 static const uint8_t good_pair[] = {1, 1, 'a', 'b'};
+
+/* The decoder as pieces_feed drives it. */
+struct run_feed {
+    struct run *r;
+    struct fcgi_params_decoder d;
+    struct fcgi_pair pair; /* the last pair handed out */
+    size_t max_pair;
+};
+
+static enum parse_rc run_feed_params(void *ctx, const uint8_t **pos, const uint8_t *end)
+{
+    struct run_feed *f = ctx;
+    memset(&f->pair, 0x5a, sizeof(f->pair));
+    enum parse_rc rc = fcgi_params_feed(&f->d, pos, end, &f->pair);
+    if (f->d.scratch.cap > f->r->scratch_cap)
+        f->r->scratch_cap = f->d.scratch.cap;
+    return rc;
+}
+
+static const char *run_feed_err(const void *ctx)
+{
+    return ((const struct run_feed *)ctx)->d.err;
+}
+
+static void run_feed_pair(void *ctx, const uint8_t *piece, size_t piece_len, size_t at)
+{
+    struct run_feed *f = ctx;
+    struct run *r = f->r;
+    struct fcgi_pair *pair = &f->pair;
+    (void)at;
+    CU_ASSERT(pair->name.len + pair->value.len <= f->max_pair);
+    check_borrowed(r, pair->name, piece, piece_len, &f->d);
+    check_borrowed(r, pair->value, piece, piece_len, &f->d);
+    buf_append_byte(&r->desc, '[');
+    describe_bytes(&r->desc, pair->name.ptr, pair->name.len);
+    buf_append_str(&r->desc, "]=[");
+    describe_bytes(&r->desc, pair->value.ptr, pair->value.len);
+    buf_append_str(&r->desc, "]\n");
+    r->pairs++;
+    if (pair->name.len + pair->value.len > r->biggest)
+        r->biggest = pair->name.len + pair->value.len;
+}
 
 /* Feeds input in pieces ending at cuts[] (increasing), each from a heap copy
  * of exactly its size; at the end calls fcgi_params_finish. */
@@ -100,83 +99,38 @@ static void run_pieces(struct run *r, const uint8_t *input, size_t len, const si
 {
     memset(r, 0, sizeof(*r));
     buf_init(&r->desc);
-    struct fcgi_params_decoder d;
-    fcgi_params_init(&d, max_pair);
-    CU_ASSERT(d.err == NULL && d.max_pair == max_pair);
-    enum parse_rc rc = PARSE_AGAIN;
-    size_t start = 0;
-    for (size_t i = 0; i <= ncuts && rc != PARSE_ERROR; i++) {
-        size_t stop = i < ncuts ? cuts[i] : len;
-        size_t n = stop - start;
-        uint8_t *copy = malloc(n > 0 ? n : 1);
-        CU_ASSERT_FATAL(copy != NULL);
-        if (n > 0)
-            memcpy(copy, input + start, n);
-        const uint8_t *pos = copy, *end = copy + n;
-        for (;;) {
-            const uint8_t *before = pos;
-            struct fcgi_pair pair;
-            memset(&pair, 0x5a, sizeof(pair));
-            rc = fcgi_params_feed(&d, &pos, end, &pair);
-            CU_ASSERT_FATAL(pos >= before && pos <= end); /* only advances, never past end */
-            if (d.scratch.cap > r->scratch_cap)
-                r->scratch_cap = d.scratch.cap;
-            if (rc == PARSE_OK) {
-                CU_ASSERT(d.err == NULL);
-                CU_ASSERT(pair.name.len + pair.value.len <= max_pair);
-                check_borrowed(r, pair.name, copy, n, &d);
-                check_borrowed(r, pair.value, copy, n, &d);
-                buf_append_byte(&r->desc, '[');
-                describe_bytes(&r->desc, pair.name);
-                buf_append_str(&r->desc, "]=[");
-                describe_bytes(&r->desc, pair.value);
-                buf_append_str(&r->desc, "]\n");
-                r->pairs++;
-                if (pair.name.len + pair.value.len > r->biggest)
-                    r->biggest = pair.name.len + pair.value.len;
-                continue;
-            }
-            if (rc == PARSE_AGAIN) {
-                CU_ASSERT(pos == end);
-                CU_ASSERT(d.err == NULL);
-                break;
-            }
-            CU_ASSERT_FATAL(rc == PARSE_ERROR);
-            CU_ASSERT(d.err != NULL);
-            /* stays in error, consumes nothing more */
-            const uint8_t *again = pos;
-            struct fcgi_pair ignored;
-            CU_ASSERT(fcgi_params_feed(&d, &again, end, &ignored) == PARSE_ERROR);
-            CU_ASSERT(again == pos);
-            const uint8_t *fresh = good_pair;
-            CU_ASSERT(fcgi_params_feed(&d, &fresh, good_pair + sizeof(good_pair), &ignored)
-                      == PARSE_ERROR);
-            CU_ASSERT(fresh == good_pair);
-            break;
-        }
-        r->consumed = start + (size_t)(pos - copy);
-        free(copy);
-        start = stop;
-    }
+    struct run_feed f = {.r = r, .max_pair = max_pair};
+    fcgi_params_init(&f.d, max_pair);
+    CU_ASSERT(f.d.err == NULL && f.d.max_pair == max_pair);
+    const struct pieces_parser pp = {
+        .ctx = &f,
+        .feed = run_feed_params,
+        .err = run_feed_err,
+        .on_ok = run_feed_pair,
+        .valid = good_pair,
+        .valid_len = sizeof(good_pair),
+        .check = unit_check,
+    };
+    enum parse_rc rc = pieces_feed(&pp, input, len, cuts, ncuts, &r->consumed);
     if (rc == PARSE_ERROR) {
         r->end = END_ERROR;
-        CU_ASSERT(fcgi_params_finish(&d) == -1);
-        CU_ASSERT(d.err != NULL);
-    } else if (fcgi_params_finish(&d) == 0) {
+        CU_ASSERT(fcgi_params_finish(&f.d) == -1);
+        CU_ASSERT(f.d.err != NULL);
+    } else if (fcgi_params_finish(&f.d) == 0) {
         r->end = END_OK;
-        CU_ASSERT(d.err == NULL);
+        CU_ASSERT(f.d.err == NULL);
         CU_ASSERT(r->consumed == len);
         /* the scratch is sized by the pairs it gathered, not by the limit */
         CU_ASSERT(r->scratch_cap <= (r->biggest > 64 ? 2 * r->biggest : 64));
     } else {
         r->end = END_CUT;
-        CU_ASSERT(d.err != NULL);
+        CU_ASSERT(f.d.err != NULL);
         CU_ASSERT(r->consumed == len);
     }
     static const char *const names[] = {"ok\n", "cut\n", "error\n"};
     buf_append_str(&r->desc, names[r->end]);
-    fcgi_params_free(&d);
-    CU_ASSERT(d.scratch.ptr == NULL);
+    fcgi_params_free(&f.d);
+    CU_ASSERT(f.d.scratch.ptr == NULL);
 }
 
 static bool runs_agree(const struct run *a, const struct run *b, const char *how, size_t at)
@@ -203,10 +157,8 @@ static struct run decode_everyway(const uint8_t *input, size_t len, size_t max_p
     if (whole.end != END_CUT)
         CU_ASSERT(whole.scratch_cap == 0);
 
-    size_t *cuts = calloc(len + 1, sizeof(*cuts));
+    size_t *cuts = pieces_every_byte(len);
     CU_ASSERT_FATAL(cuts != NULL);
-    for (size_t i = 0; i < len; i++)
-        cuts[i] = i + 1;
     run_pieces(&other, input, len, cuts, len, max_pair);
     CU_ASSERT(runs_agree(&whole, &other, "byte by byte", 0));
     buf_free(&other.desc);
@@ -226,7 +178,7 @@ static void expect_pairs(const uint8_t *input, size_t len, size_t max_pair, cons
                          size_t want_len)
 {
     struct run r = decode_everyway(input, len, max_pair, 1);
-    CU_ASSERT(text_equal(&r.desc, want, want_len));
+    CU_ASSERT(text_equal(buf_slice(&r.desc), want, want_len));
     buf_free(&r.desc);
 }
 
@@ -316,7 +268,7 @@ static void test_long_values(void)
         buf_append_byte(&want, (uint8_t)('a' + i % 26));
     buf_append_str(&want, "]\n[z]=[!]\nok\n");
     struct run r = decode_everyway(buf_data(&in), buf_size(&in), BIG_MAX, 1021);
-    CU_ASSERT(text_equal(&r.desc, (const char *)buf_data(&want), buf_size(&want)));
+    CU_ASSERT(text_equal(buf_slice(&r.desc), (const char *)buf_data(&want), buf_size(&want)));
     buf_free(&r.desc);
     /* split inside the value: it is assembled in scratch, bounded by the pair */
     size_t cut = 5000;
@@ -324,7 +276,7 @@ static void test_long_values(void)
     run_pieces(&s, buf_data(&in), buf_size(&in), &cut, 1, BIG_MAX);
     CU_ASSERT(s.scratch_used);
     CU_ASSERT(s.scratch_cap >= 11 + big && s.scratch_cap <= 2 * (11 + big));
-    CU_ASSERT(text_equal(&s.desc, (const char *)buf_data(&want), buf_size(&want)));
+    CU_ASSERT(text_equal(buf_slice(&s.desc), (const char *)buf_data(&want), buf_size(&want)));
     buf_free(&s.desc);
     /* exactly at the limit is fine, one byte under is not */
     struct run at_limit;
@@ -374,7 +326,7 @@ static void test_straddling_feeds(void)
             size_t cuts[2] = {a, b};
             struct run r;
             run_pieces(&r, (const uint8_t *)in, len, cuts, 2, 64);
-            CU_ASSERT(text_equal(&r.desc, want, sizeof(want) - 1));
+            CU_ASSERT(text_equal(buf_slice(&r.desc), want, sizeof(want) - 1));
             CU_ASSERT(r.scratch_cap <= 128);
             buf_free(&r.desc);
         }
@@ -403,7 +355,7 @@ static void test_max_pair(void)
     };
     for (size_t i = 0; i < NELEMS(huge); i++) {
         struct run r = decode_everyway((const uint8_t *)huge[i].bytes, huge[i].len, 65535, 1);
-        CU_ASSERT(text_equal(&r.desc, "error\n", 6));
+        CU_ASSERT(text_equal(buf_slice(&r.desc), "error\n", 6));
         CU_ASSERT(r.scratch_cap == 0);
         buf_free(&r.desc);
         /* nor when the lengths arrive in pieces */
@@ -416,7 +368,7 @@ static void test_max_pair(void)
     /* 32768 + 32768 is within 65536: accepted, then cut short at the end */
     struct run r = decode_everyway((const uint8_t *)"\x80\x00\x80\x00" "\x80\x00\x80\x00" "xx", 10,
                                    65536, 1);
-    CU_ASSERT(text_equal(&r.desc, "cut\n", 4));
+    CU_ASSERT(text_equal(buf_slice(&r.desc), "cut\n", 4));
     buf_free(&r.desc);
 }
 
@@ -549,14 +501,14 @@ static void test_round_trip(void)
                           pairs[i].value_len};
         fcgi_pair_append(&enc, n.ptr, n.len, v.ptr, v.len);
         buf_append_byte(&want, '[');
-        describe_bytes(&want, n);
+        describe_bytes(&want, n.ptr, n.len);
         buf_append_str(&want, "]=[");
-        describe_bytes(&want, v);
+        describe_bytes(&want, v.ptr, v.len);
         buf_append_str(&want, "]\n");
     }
     buf_append_str(&want, "ok\n");
     struct run r = decode_everyway(buf_data(&enc), buf_size(&enc), BIG_MAX, 1);
-    CU_ASSERT(text_equal(&r.desc, (const char *)buf_data(&want), buf_size(&want)));
+    CU_ASSERT(text_equal(buf_slice(&r.desc), (const char *)buf_data(&want), buf_size(&want)));
     CU_ASSERT(r.pairs == NELEMS(pairs));
     buf_free(&r.desc);
     buf_free(&enc);
