@@ -52,6 +52,26 @@ static void server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
     server_drain(srv);
 }
 
+/* Out of descriptors with no connection left to close, nothing else would
+ * resume accepting (ev.pod, "The special problem of accept()ing when you
+ * can't"); if the shortage lasts, accept fails again and pauses again. */
+#define SERVER_ACCEPT_RETRY 1.0
+
+static void server_accept_resume(struct server *srv)
+{
+    srv->accept_paused = false;
+    ev_timer_stop(srv->loop, &srv->accept_retry);
+    for (size_t i = 0; i < srv->n_listeners; i++)
+        listener_start(&srv->listeners[i]);
+}
+
+static void server_accept_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct server *srv = ev_userdata(loop);
+    if (srv->accept_paused && !srv->draining && srv->n_conns < srv->cfg->max_conns)
+        server_accept_resume(srv);
+}
+
 static void server_sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     upstream_sweep(ev_userdata(loop), false);
@@ -93,6 +113,7 @@ void server_init(struct server *srv, struct ev_loop *loop, const struct settings
     ev_timer_init(&srv->drain_timer, server_drain_timeout_cb, cfg->shutdown_timeout, 0.);
     ev_timer_init(&srv->idle_sweep, server_sweep_cb, cfg->io_timeout, cfg->io_timeout);
     ev_timer_start(loop, &srv->idle_sweep);
+    ev_timer_init(&srv->accept_retry, server_accept_retry_cb, SERVER_ACCEPT_RETRY, 0.);
 }
 
 static struct listener *server_add_listener(struct server *srv)
@@ -173,6 +194,7 @@ void server_accept_pause(struct server *srv, const char *why)
     srv->accept_paused = true;
     for (size_t i = 0; i < srv->n_listeners; i++)
         listener_stop(&srv->listeners[i]);
+    ev_timer_start(srv->loop, &srv->accept_retry);
 }
 
 void server_conn_gone(struct server *srv)
@@ -182,11 +204,8 @@ void server_conn_gone(struct server *srv)
             ev_break(srv->loop, EVBREAK_ALL);
         return;
     }
-    if (srv->accept_paused && srv->n_conns < srv->cfg->max_conns) {
-        srv->accept_paused = false;
-        for (size_t i = 0; i < srv->n_listeners; i++)
-            listener_start(&srv->listeners[i]);
-    }
+    if (srv->accept_paused && srv->n_conns < srv->cfg->max_conns)
+        server_accept_resume(srv);
 }
 
 void server_drain(struct server *srv)
@@ -194,6 +213,7 @@ void server_drain(struct server *srv)
     if (srv->draining)
         return;
     srv->draining = true;
+    ev_timer_stop(srv->loop, &srv->accept_retry);
     log_notice("no new connections; waiting up to %gs for %zu requests in progress",
                srv->cfg->shutdown_timeout, srv->n_requests);
     for (size_t i = 0; i < srv->n_listeners; i++)
@@ -227,6 +247,7 @@ void server_free(struct server *srv)
     ev_signal_stop(srv->loop, &srv->sig_hup);
     ev_timer_stop(srv->loop, &srv->drain_timer);
     ev_timer_stop(srv->loop, &srv->idle_sweep);
+    ev_timer_stop(srv->loop, &srv->accept_retry);
     free(srv->listeners);
     free(srv->backends);
     free(srv->web_server_addrs);

@@ -42,6 +42,8 @@ struct server {
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer drain_timer;             /* SIGTERM: gives in-flight requests this long */
     ev_timer idle_sweep;              /* closes kept sockets idle for longer than io_timeout */
+    ev_timer accept_retry;            /* resumes accepting after a pause even when no
+                                         connection closes (accept failed with EMFILE) */
     bool draining;
     bool accept_paused;               /* listeners stopped: max-conns reached or out of fds */
     char *web_server_addrs;           /* owned: FCGI_WEB_SERVER_ADDRS (FastCGI spec 3.2), or NULL */
@@ -55,7 +57,8 @@ void server_init(struct server *srv, struct ev_loop *loop, const struct settings
 int server_listen(struct server *srv, char *err, size_t errlen);
 /* Stops accepting and lets in-flight requests finish (SIGTERM). */
 void server_drain(struct server *srv);
-/* Stops accepting until a connection goes away (logged at info with why). */
+/* Stops accepting until a connection goes away or, at the latest, for
+ * SERVER_ACCEPT_RETRY seconds (logged at info with why). */
 void server_accept_pause(struct server *srv, const char *why);
 /* Called when a connection went away: resumes accepting when under max_conns,
  * ends the loop when draining and nothing is left. */

@@ -27,16 +27,6 @@
 #include "fuzz.h"
 #include "pieces.h"
 
-static void fuzz_check_slice(struct slice s, const uint8_t *piece, size_t piece_len,
-                             const struct fcgi_params_decoder *d)
-{
-    if (s.len == 0)
-        return;
-    FUZZ_ASSERT(s.ptr != NULL);
-    FUZZ_ASSERT(pieces_within(s.ptr, s.len, piece, piece_len)
-                || pieces_within(s.ptr, s.len, d->scratch.ptr, d->scratch.len));
-}
-
 enum fuzz_end { FUZZ_END_OK, FUZZ_END_CUT, FUZZ_END_ERROR };
 
 struct fuzz_run {
@@ -48,38 +38,10 @@ struct fuzz_run {
     size_t pairs;
 };
 
-/* The decoder as pieces_feed drives it. */
-struct fuzz_feed {
-    struct fuzz_run *r;
-    struct fcgi_params_decoder d;
-    struct fcgi_pair pair;  /* the last pair handed out */
-    size_t max_pair;
-    size_t scratch_cap_max; /* buf_reserve starts at 64 and doubles */
-};
-
-static enum parse_rc fuzz_feed_params(void *ctx, const uint8_t **pos, const uint8_t *end)
+/* Adds one pair to the run's description and re-encoding. */
+static void fuzz_pair(void *user, const struct fcgi_pair *pair, size_t at)
 {
-    struct fuzz_feed *f = ctx;
-    memset(&f->pair, 0x5a, sizeof(f->pair));
-    enum parse_rc rc = fcgi_params_feed(&f->d, pos, end, &f->pair);
-    FUZZ_ASSERT(f->d.scratch.cap <= f->scratch_cap_max);
-    return rc;
-}
-
-static const char *fuzz_feed_err(const void *ctx)
-{
-    return ((const struct fuzz_feed *)ctx)->d.err;
-}
-
-static void fuzz_feed_pair(void *ctx, const uint8_t *piece, size_t piece_len, size_t at)
-{
-    struct fuzz_feed *f = ctx;
-    struct fuzz_run *r = f->r;
-    struct fcgi_pair *pair = &f->pair;
-    FUZZ_ASSERT(pair->name.len <= f->max_pair);
-    FUZZ_ASSERT(pair->value.len <= f->max_pair - pair->name.len);
-    fuzz_check_slice(pair->name, piece, piece_len, &f->d);
-    fuzz_check_slice(pair->value, piece, piece_len, &f->d);
+    struct fuzz_run *r = user;
     buf_printf(&r->desc, "%zu %zu\n", pair->name.len, pair->value.len);
     buf_append(&r->desc, pair->name.ptr, pair->name.len);
     buf_append(&r->desc, pair->value.ptr, pair->value.len);
@@ -93,25 +55,12 @@ static void fuzz_feed_pair(void *ctx, const uint8_t *piece, size_t piece_len, si
 static void fuzz_decode(struct fuzz_run *r, const uint8_t *data, size_t size, const size_t *cuts,
                         size_t ncuts, size_t max_pair)
 {
-    static const uint8_t valid[] = {1, 1, 'a', 'b'};
     memset(r, 0, sizeof(*r));
-    struct fuzz_feed f = {
-        .r = r,
-        .max_pair = max_pair,
-        .scratch_cap_max = max_pair > 64 ? 2 * max_pair : 64,
-    };
-    fcgi_params_init(&f.d, max_pair);
-    FUZZ_ASSERT(f.d.err == NULL);
-    const struct pieces_parser pp = {
-        .ctx = &f,
-        .feed = fuzz_feed_params,
-        .err = fuzz_feed_err,
-        .on_ok = fuzz_feed_pair,
-        .valid = valid,
-        .valid_len = sizeof(valid),
-        .check = fuzz_check,
-    };
+    struct pieces_params f = {.on_pair = fuzz_pair, .user = r};
+    const struct pieces_parser pp = pieces_params_start(&f, max_pair, fuzz_check);
     enum parse_rc rc = pieces_feed(&pp, data, size, cuts, ncuts, &r->consumed);
+    /* buf_reserve starts at 64 and doubles */
+    FUZZ_ASSERT(f.scratch_cap <= (max_pair > 64 ? 2 * max_pair : 64));
     int fin = fcgi_params_finish(&f.d);
     FUZZ_ASSERT(fin == 0 || fin == -1);
     FUZZ_ASSERT((fin == -1) == (f.d.err != NULL));

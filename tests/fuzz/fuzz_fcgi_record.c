@@ -25,11 +25,6 @@
 #include "fuzz.h"
 #include "pieces.h"
 
-static bool fuzz_fixed_body(uint8_t type)
-{
-    return type == FCGI_BEGIN_REQUEST || type == FCGI_END_REQUEST || type == FCGI_UNKNOWN_TYPE;
-}
-
 static void fuzz_record_open(struct buf *out, uint8_t type, uint16_t id, uint16_t cl)
 {
     buf_printf(out, "%u/%u/%u [", type, id, cl);
@@ -43,95 +38,37 @@ struct fuzz_run {
     struct buf cur;    /* content of the record being handed out */
     enum parse_rc rc;
     size_t consumed;
-    bool open;
-    uint8_t type;
-    uint16_t id, cl;
+    bool open;         /* the last record was not complete */
 };
 
-static void fuzz_chunk(struct fuzz_run *r, const struct fcgi_chunk *c, const struct fcgi_parser *p,
-                       const uint8_t *piece, size_t piece_len)
+/* Adds one chunk (checked by pieces.h) to the run. */
+static void fuzz_chunk(void *user, const struct fcgi_chunk *c)
 {
-    FUZZ_ASSERT(c->first == !r->open);
+    struct fuzz_run *r = user;
     if (c->first) {
-        r->open = true;
-        r->type = c->type;
-        r->id = c->request_id;
-        r->cl = c->content_length;
         buf_clear(&r->cur);
         fuzz_record_open(&r->desc, c->type, c->request_id, c->content_length);
     }
-    FUZZ_ASSERT(c->type == r->type && c->request_id == r->id && c->content_length == r->cl);
-    if (c->content_length == 0)
-        FUZZ_ASSERT(c->len == 0 && c->first && c->last);
-    if (fuzz_fixed_body(c->type)) {
-        FUZZ_ASSERT(c->len == 8 && c->first && c->last);
-        FUZZ_ASSERT(pieces_within(c->data, 8, piece, piece_len)
-                    || pieces_within(c->data, 8, p->body, sizeof(p->body)));
-    } else {
-        FUZZ_ASSERT((c->len == 0) == (c->content_length == 0));
-        if (c->len > 0)
-            FUZZ_ASSERT(pieces_within(c->data, c->len, piece, piece_len));
-    }
     buf_append(&r->desc, c->data, c->len);
     buf_append(&r->cur, c->data, c->len);
-    size_t want = fuzz_fixed_body(r->type) ? 8 : r->cl;
-    FUZZ_ASSERT(buf_size(&r->cur) <= want);
     if (!c->last)
         return;
-    FUZZ_ASSERT(buf_size(&r->cur) == want);
     buf_append_str(&r->desc, "]\n");
-    r->open = false;
-    fcgi_record_append(&r->reenc, r->type, r->id, buf_data(&r->cur), buf_size(&r->cur));
-    fuzz_record_open(&r->canon, r->type, r->id, (uint16_t)buf_size(&r->cur));
+    fcgi_record_append(&r->reenc, c->type, c->request_id, buf_data(&r->cur), buf_size(&r->cur));
+    fuzz_record_open(&r->canon, c->type, c->request_id, (uint16_t)buf_size(&r->cur));
     buf_append(&r->canon, buf_data(&r->cur), buf_size(&r->cur));
     buf_append_str(&r->canon, "]\n");
-}
-
-/* The parser as pieces_feed drives it. */
-struct fuzz_feed {
-    struct fuzz_run *r;
-    struct fcgi_parser p;
-    struct fcgi_chunk c; /* the last chunk handed out */
-};
-
-static enum parse_rc fuzz_feed_record(void *ctx, const uint8_t **pos, const uint8_t *end)
-{
-    struct fuzz_feed *f = ctx;
-    memset(&f->c, 0x5a, sizeof(f->c));
-    return fcgi_parser_feed(&f->p, pos, end, &f->c);
-}
-
-static const char *fuzz_feed_err(const void *ctx)
-{
-    return ((const struct fuzz_feed *)ctx)->p.err;
-}
-
-static void fuzz_feed_chunk(void *ctx, const uint8_t *piece, size_t piece_len, size_t at)
-{
-    struct fuzz_feed *f = ctx;
-    (void)at;
-    fuzz_chunk(f->r, &f->c, &f->p, piece, piece_len);
 }
 
 /* Feeds data in pieces ending at cuts[] (increasing). */
 static void fuzz_parse(struct fuzz_run *r, const uint8_t *data, size_t size, const size_t *cuts,
                        size_t ncuts)
 {
-    static const uint8_t valid[] = {1, FCGI_STDIN, 0, 1, 0, 0, 0, 0};
     memset(r, 0, sizeof(*r));
-    struct fuzz_feed f = {.r = r};
-    fcgi_parser_init(&f.p);
-    FUZZ_ASSERT(f.p.err == NULL);
-    const struct pieces_parser pp = {
-        .ctx = &f,
-        .feed = fuzz_feed_record,
-        .err = fuzz_feed_err,
-        .on_ok = fuzz_feed_chunk,
-        .valid = valid,
-        .valid_len = sizeof(valid),
-        .check = fuzz_check,
-    };
+    struct pieces_record f = {.on_chunk = fuzz_chunk, .user = r};
+    const struct pieces_parser pp = pieces_record_start(&f, fuzz_check);
     r->rc = pieces_feed(&pp, data, size, cuts, ncuts, &r->consumed);
+    r->open = f.open;
     if (r->open)
         buf_append_str(&r->desc, "...\n");
     buf_printf(&r->desc, "rc=%d\n", (int)r->rc);
@@ -149,13 +86,13 @@ static void fuzz_model(struct buf *out, const uint8_t *data, size_t size)
         uint16_t id = (uint16_t)(h[2] << 8 | h[3]);
         uint16_t cl = (uint16_t)(h[4] << 8 | h[5]);
         size_t pad = h[6];
-        if (h[0] != FCGI_VERSION_1 || (fuzz_fixed_body(type) && cl < 8)) {
+        if (h[0] != FCGI_VERSION_1 || (pieces_record_fixed_body(type) && cl < 8)) {
             rc = PARSE_ERROR;
             break;
         }
         off += FCGI_HEADER_LEN;
         size_t avail = size - off < cl ? size - off : cl;
-        if (fuzz_fixed_body(type)) {
+        if (pieces_record_fixed_body(type)) {
             if (avail >= 8) {
                 fuzz_record_open(out, type, id, cl);
                 buf_append(out, data + off, 8);

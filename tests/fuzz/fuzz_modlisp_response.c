@@ -45,36 +45,15 @@ static void fuzz_check_head(const struct modlisp_response *r)
     buf_free(&head);
 }
 
-static enum parse_rc fuzz_feed_response(void *ctx, const uint8_t **pos, const uint8_t *end)
-{
-    return modlisp_response_feed(ctx, pos, end);
-}
-
-static const char *fuzz_feed_err(const void *ctx)
-{
-    return ((const struct modlisp_parser *)ctx)->err;
-}
-
 /* Parses data fed in pieces ending at cuts[] (increasing), then calls finish
  * if more was needed, checks the per-run invariants and describes the
  * whole outcome into out. */
 static void fuzz_parse(struct buf *out, const uint8_t *data, size_t size, const size_t *cuts,
                        size_t ncuts, const struct modlisp_limits *limits)
 {
-    static const uint8_t valid[] = "end\n";
     struct modlisp_response r;
     struct modlisp_parser p;
-    modlisp_response_init(&r);
-    modlisp_parser_init(&p, &r, limits);
-    const struct pieces_parser pp = {
-        .ctx = &p,
-        .feed = fuzz_feed_response,
-        .err = fuzz_feed_err,
-        .ok_is_final = true,
-        .valid = valid,
-        .valid_len = sizeof(valid) - 1,
-        .check = fuzz_check,
-    };
+    const struct pieces_parser pp = pieces_modlisp_start(&p, &r, limits, fuzz_check);
     size_t consumed;
     enum parse_rc rc = pieces_feed(&pp, data, size, cuts, ncuts, &consumed);
     if (rc == PARSE_AGAIN)

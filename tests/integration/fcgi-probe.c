@@ -12,7 +12,8 @@
  *                      stderr "fcgi-probe: end app_status=N protocol_status=N".
  *                      The body is produced while it is sent and the replies
  *                      are read meanwhile (poll), so neither side can stall the
- *                      other and memory stays constant whatever the sizes
+ *                      other; memory stays constant whatever the sizes (mpx
+ *                      and abort still build the whole body in memory)
  *   get-values NAME... GET_VALUES; prints NAME=VALUE per pair of the result
  *   unknown-type       management record of type 42; prints "unknown-type type=T"
  *   role N             BEGIN_REQUEST with role N; prints "end protocol_status=P"
@@ -41,7 +42,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <poll.h>

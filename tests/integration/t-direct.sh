@@ -54,7 +54,8 @@ n=$(printf '%s' "$out" | grep -c 'hello from fake-lisp')
 it_check_eq "five requests on one FCGI_KEEP_CONN connection" 5 "$n"
 
 # An idle kept-alive client must not delay another one.
-probe idle 5 &
+# Started directly, not through the probe function, so that $! is fcgi-probe.
+"$FCGI_PROBE" --timeout 20 --connect "unix:$sock" idle 5 &
 idle_pid=$!
 sleep 0.3
 start=$(date +%s%N)
@@ -118,7 +119,7 @@ probe request --uri /die-mid >"$IT_DIR/die-mid.out" 2>"$IT_DIR/die-mid.err"
 it_check_contains "the Lisp dying mid-reply closes the connection without END_REQUEST" \
     "connection closed before END_REQUEST" "$(cat "$IT_DIR/die-mid.err")"
 it_check_contains "what the Lisp sent before dying was passed on" "Status: 200" \
-    "$(head -c 200 "$IT_DIR/die-mid.out")"
+    "$(head -c 200 "$IT_DIR/die-mid.out" | tr -d '\000')"
 
 # A kept socket closed by the Lisp: the next request is re-sent on a new one.
 probe request --uri /close-after >/dev/null 2>&1

@@ -294,6 +294,30 @@ static void test_slice_eq(void)
     buf_free(&b);
 }
 
+/* slice_is_one_line guards both line-framed outputs (mod_lisp, CGI head). */
+static void test_slice_is_one_line(void)
+{
+    static const struct {
+        const char *p;
+        size_t len;
+        bool one_line;
+    } cases[] = {
+        {"", 0, true},
+        {"text/html; charset=utf-8", 24, true},
+        {"\t tab and \x7f and \xff are bytes like others", 39, true},
+        {"a\nb", 3, false},
+        {"a\rb", 3, false},
+        {"a\0b", 3, false},
+        {"end\n", 4, false},
+        {"\r", 1, false},
+        {"ok\n", 2, true}, /* only len bytes count */
+    };
+    for (size_t i = 0; i < NELEMS(cases); i++) {
+        struct slice s = {(const uint8_t *)cases[i].p, cases[i].len};
+        CU_ASSERT(slice_is_one_line(s) == cases[i].one_line);
+    }
+}
+
 void suite_buf(void)
 {
     static const CU_TestInfo tests[] = {
@@ -306,6 +330,7 @@ void suite_buf(void)
         {"commit", test_commit},
         {"clear and free", test_clear_free},
         {"slice_eq and slice_eq_nocase", test_slice_eq},
+        {"slice_is_one_line", test_slice_is_one_line},
         CU_TEST_INFO_NULL,
     };
     unit_add_suite("buf", tests);

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <CUnit/CUnit.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"

@@ -35,53 +35,11 @@ struct run {
     bool scratch_used;    /* some pair was handed out from scratch */
 };
 
-/* Where a non-empty slice may point: into this feed's input or the scratch. */
-static void check_borrowed(struct run *r, struct slice s, const uint8_t *piece, size_t piece_len,
-                           const struct fcgi_params_decoder *d)
+/* Adds one pair to the run's description. */
+static void run_pair(void *user, const struct fcgi_pair *pair, size_t at)
 {
-    if (s.len == 0)
-        return;
-    CU_ASSERT_FATAL(s.ptr != NULL);
-    if (pieces_within(s.ptr, s.len, piece, piece_len))
-        return;
-    CU_ASSERT(pieces_within(s.ptr, s.len, d->scratch.ptr, d->scratch.len));
-    r->scratch_used = true;
-}
-
-static const uint8_t good_pair[] = {1, 1, 'a', 'b'};
-
-/* The decoder as pieces_feed drives it. */
-struct run_feed {
-    struct run *r;
-    struct fcgi_params_decoder d;
-    struct fcgi_pair pair; /* the last pair handed out */
-    size_t max_pair;
-};
-
-static enum parse_rc run_feed_params(void *ctx, const uint8_t **pos, const uint8_t *end)
-{
-    struct run_feed *f = ctx;
-    memset(&f->pair, 0x5a, sizeof(f->pair));
-    enum parse_rc rc = fcgi_params_feed(&f->d, pos, end, &f->pair);
-    if (f->d.scratch.cap > f->r->scratch_cap)
-        f->r->scratch_cap = f->d.scratch.cap;
-    return rc;
-}
-
-static const char *run_feed_err(const void *ctx)
-{
-    return ((const struct run_feed *)ctx)->d.err;
-}
-
-static void run_feed_pair(void *ctx, const uint8_t *piece, size_t piece_len, size_t at)
-{
-    struct run_feed *f = ctx;
-    struct run *r = f->r;
-    struct fcgi_pair *pair = &f->pair;
+    struct run *r = user;
     (void)at;
-    CU_ASSERT(pair->name.len + pair->value.len <= f->max_pair);
-    check_borrowed(r, pair->name, piece, piece_len, &f->d);
-    check_borrowed(r, pair->value, piece, piece_len, &f->d);
     buf_append_byte(&r->desc, '[');
     describe_bytes(&r->desc, pair->name.ptr, pair->name.len);
     buf_append_str(&r->desc, "]=[");
@@ -99,19 +57,11 @@ static void run_pieces(struct run *r, const uint8_t *input, size_t len, const si
 {
     memset(r, 0, sizeof(*r));
     buf_init(&r->desc);
-    struct run_feed f = {.r = r, .max_pair = max_pair};
-    fcgi_params_init(&f.d, max_pair);
-    CU_ASSERT(f.d.err == NULL && f.d.max_pair == max_pair);
-    const struct pieces_parser pp = {
-        .ctx = &f,
-        .feed = run_feed_params,
-        .err = run_feed_err,
-        .on_ok = run_feed_pair,
-        .valid = good_pair,
-        .valid_len = sizeof(good_pair),
-        .check = unit_check,
-    };
+    struct pieces_params f = {.on_pair = run_pair, .user = r};
+    const struct pieces_parser pp = pieces_params_start(&f, max_pair, unit_check);
     enum parse_rc rc = pieces_feed(&pp, input, len, cuts, ncuts, &r->consumed);
+    r->scratch_cap = f.scratch_cap;
+    r->scratch_used = f.scratch_used;
     if (rc == PARSE_ERROR) {
         r->end = END_ERROR;
         CU_ASSERT(fcgi_params_finish(&f.d) == -1);
@@ -174,6 +124,13 @@ static struct run decode_everyway(const uint8_t *input, size_t len, size_t max_p
 
 #define BIG_MAX ((size_t)1 << 20)
 
+/* Appends n bytes cycling through the `period` values from `first` on. */
+static void append_cycle(struct buf *b, size_t n, char first, size_t period)
+{
+    for (size_t i = 0; i < n; i++)
+        buf_append_byte(b, (uint8_t)(first + i % period));
+}
+
 static void expect_pairs(const uint8_t *input, size_t len, size_t max_pair, const char *want,
                          size_t want_len)
 {
@@ -224,16 +181,12 @@ static void test_four_byte_lengths(void)
     /* 127 in one byte, 128 in four */
     struct buf in = BUF_INIT, want = BUF_INIT;
     buf_append(&in, "\x7f\x80\x00\x00\x80", 5);
-    for (int i = 0; i < 127; i++)
-        buf_append_byte(&in, (uint8_t)('A' + i % 26));
-    for (int i = 0; i < 128; i++)
-        buf_append_byte(&in, (uint8_t)('a' + i % 26));
+    append_cycle(&in, 127, 'A', 26);
+    append_cycle(&in, 128, 'a', 26);
     buf_append_byte(&want, '[');
-    for (int i = 0; i < 127; i++)
-        buf_append_byte(&want, (uint8_t)('A' + i % 26));
+    append_cycle(&want, 127, 'A', 26);
     buf_append_str(&want, "]=[");
-    for (int i = 0; i < 128; i++)
-        buf_append_byte(&want, (uint8_t)('a' + i % 26));
+    append_cycle(&want, 128, 'a', 26);
     buf_append_str(&want, "]\nok\n");
     expect_pairs(buf_data(&in), buf_size(&in), BIG_MAX, (const char *)buf_data(&want),
                  buf_size(&want));
@@ -247,11 +200,9 @@ static void test_long_values(void)
 {
     struct buf in = BUF_INIT, want = BUF_INIT;
     buf_append(&in, "\x04\x80\x00\x00\x80" "HTTP", 9);
-    for (int i = 0; i < 128; i++)
-        buf_append_byte(&in, (uint8_t)('0' + i % 10));
+    append_cycle(&in, 128, '0', 10);
     buf_append_str(&want, "[HTTP]=[");
-    for (int i = 0; i < 128; i++)
-        buf_append_byte(&want, (uint8_t)('0' + i % 10));
+    append_cycle(&want, 128, '0', 10);
     buf_append_str(&want, "]\nok\n");
     expect_pairs(buf_data(&in), buf_size(&in), BIG_MAX, (const char *)buf_data(&want),
                  buf_size(&want));
@@ -260,12 +211,10 @@ static void test_long_values(void)
 
     const size_t big = 100 * 1024;
     buf_append(&in, "\x0b\x80\x01\x90\x00" "HTTP_COOKIE", 16);
-    for (size_t i = 0; i < big; i++)
-        buf_append_byte(&in, (uint8_t)('a' + i % 26));
+    append_cycle(&in, big, 'a', 26);
     buf_append(&in, "\x01\x01" "z" "!", 4);
     buf_append_str(&want, "[HTTP_COOKIE]=[");
-    for (size_t i = 0; i < big; i++)
-        buf_append_byte(&want, (uint8_t)('a' + i % 26));
+    append_cycle(&want, big, 'a', 26);
     buf_append_str(&want, "]\n[z]=[!]\nok\n");
     struct run r = decode_everyway(buf_data(&in), buf_size(&in), BIG_MAX, 1021);
     CU_ASSERT(text_equal(buf_slice(&r.desc), (const char *)buf_data(&want), buf_size(&want)));

@@ -210,95 +210,27 @@ struct run {
     size_t chunks;       /* chunks handed out */
     size_t content;      /* content bytes handed out */
     size_t declared;     /* sum of content_length of the records begun */
-    /* the record being handed out */
-    bool open;
-    uint8_t type;
-    uint16_t id, cl;
-    size_t got;
+    bool open;           /* the last record was not complete */
 };
 
-static bool fixed_body_type(uint8_t type)
+/* Adds one chunk (checked by pieces.h) to the description and the counts. */
+static void run_chunk(void *user, const struct fcgi_chunk *c)
 {
-    return type == FCGI_BEGIN_REQUEST || type == FCGI_END_REQUEST || type == FCGI_UNKNOWN_TYPE;
-}
-
-/* Checks one chunk against the header's contract and the chunks before it,
- * and adds it to the description. piece/piece_len is the input of the
- * current feed call. */
-static void run_chunk(struct run *r, const struct fcgi_chunk *c, const struct fcgi_parser *p,
-                      const uint8_t *piece, size_t piece_len)
-{
+    struct run *r = user;
     r->chunks++;
-    CU_ASSERT(c->first == !r->open);
     if (c->first) {
-        r->open = true;
-        r->type = c->type;
-        r->id = c->request_id;
-        r->cl = c->content_length;
-        r->got = 0;
         /* a fixed-size body longer than 8 is handed out as its first 8 */
-        r->declared += fixed_body_type(c->type) && c->content_length > 8 ? 8 : c->content_length;
+        size_t cl = c->content_length;
+        r->declared += pieces_record_fixed_body(c->type) && cl > 8 ? 8 : cl;
         buf_printf(&r->desc, "%u/%u/%u [", c->type, c->request_id, c->content_length);
-    } else {
-        CU_ASSERT(c->type == r->type);
-        CU_ASSERT(c->request_id == r->id);
-        CU_ASSERT(c->content_length == r->cl);
-    }
-    /* zero-length records: one chunk, len 0, first = last = true */
-    if (c->content_length == 0)
-        CU_ASSERT(c->len == 0 && c->first && c->last);
-    if (fixed_body_type(c->type)) {
-        /* assembled by the parser and handed out whole */
-        CU_ASSERT(c->len == 8 && c->first && c->last);
-        CU_ASSERT(pieces_within(c->data, c->len, piece, piece_len)
-                  || pieces_within(c->data, c->len, p->body, sizeof(p->body)));
-    } else if (c->len > 0) {
-        /* stream content borrows from the input of this call */
-        CU_ASSERT(pieces_within(c->data, c->len, piece, piece_len));
-    } else {
-        CU_ASSERT(c->content_length == 0);
     }
     if (c->len > 0 && c->data != NULL)
         describe_bytes(&r->desc, c->data, c->len);
-    r->got += c->len;
     r->content += c->len;
-    CU_ASSERT(r->got <= r->cl);
     if (c->last) {
-        /* chunk lengths add up to content_length (8 for the fixed-size bodies) */
-        CU_ASSERT(r->got == (fixed_body_type(r->type) ? 8 : r->cl));
         buf_append_str(&r->desc, "]\n");
-        r->open = false;
         r->records++;
     }
-}
-
-/* A valid ABORT_REQUEST, fed to a parser in error to check it stays there. */
-static const uint8_t abort_record[] = {1, FCGI_ABORT_REQUEST, 0, 1, 0, 0, 0, 0};
-
-/* The parser as pieces_feed drives it. */
-struct run_feed {
-    struct run *r;
-    struct fcgi_parser p;
-    struct fcgi_chunk c; /* the last chunk handed out */
-};
-
-static enum parse_rc run_feed_record(void *ctx, const uint8_t **pos, const uint8_t *end)
-{
-    struct run_feed *f = ctx;
-    memset(&f->c, 0x5a, sizeof(f->c));
-    return fcgi_parser_feed(&f->p, pos, end, &f->c);
-}
-
-static const char *run_feed_err(const void *ctx)
-{
-    return ((const struct run_feed *)ctx)->p.err;
-}
-
-static void run_feed_chunk(void *ctx, const uint8_t *piece, size_t piece_len, size_t at)
-{
-    struct run_feed *f = ctx;
-    (void)at;
-    run_chunk(f->r, &f->c, &f->p, piece, piece_len);
 }
 
 /* Feeds input in pieces ending at cuts[] (increasing), each from a heap copy
@@ -308,20 +240,11 @@ static void run_pieces(struct run *r, const uint8_t *input, size_t len, const si
 {
     memset(r, 0, sizeof(*r));
     buf_init(&r->desc);
-    struct run_feed f = {.r = r};
-    fcgi_parser_init(&f.p);
-    CU_ASSERT(f.p.err == NULL);
-    const struct pieces_parser pp = {
-        .ctx = &f,
-        .feed = run_feed_record,
-        .err = run_feed_err,
-        .on_ok = run_feed_chunk,
-        .valid = abort_record,
-        .valid_len = sizeof(abort_record),
-        .check = unit_check,
-    };
+    struct pieces_record f = {.on_chunk = run_chunk, .user = r};
+    const struct pieces_parser pp = pieces_record_start(&f, unit_check);
     r->rc = pieces_feed(&pp, input, len, cuts, ncuts, &r->consumed);
     r->err = f.p.err;
+    r->open = f.open;
     if (r->open)
         buf_append_str(&r->desc, "...\n");
 }
@@ -721,6 +644,7 @@ static void test_parser_reinit(void)
     struct fcgi_chunk c;
     fcgi_parser_init(&p);
     static const uint8_t bad[] = {2, 5, 0, 1, 0, 0, 0, 0};
+    static const uint8_t abort_record[] = {1, FCGI_ABORT_REQUEST, 0, 1, 0, 0, 0, 0};
     const uint8_t *pos = bad;
     CU_ASSERT(fcgi_parser_feed(&p, &pos, bad + sizeof(bad), &c) == PARSE_ERROR);
     CU_ASSERT(p.err != NULL);

@@ -386,42 +386,21 @@ static void result_describe(struct buf *out, enum parse_rc rc, struct slice rest
     }
 }
 
-static enum parse_rc parse_feed_response(void *ctx, const uint8_t **pos, const uint8_t *end)
-{
-    return modlisp_response_feed(ctx, pos, end);
-}
-
-static const char *parse_feed_err(const void *ctx)
-{
-    return ((const struct modlisp_parser *)ctx)->err;
-}
-
 /* Feeds input in pieces ending at cuts[] (increasing), each from a heap copy
  * of exactly its size. Stops at the first result other than PARSE_AGAIN; at
  * the end of input calls finish when `eof`. Describes the result into out. */
 static void parse_pieces(struct buf *out, const char *input, size_t len, const size_t *cuts,
                          size_t ncuts, const struct modlisp_limits *limits, bool eof)
 {
-    static const uint8_t valid[] = "end\n";
     struct modlisp_response r;
     struct modlisp_parser p;
-    modlisp_response_init(&r);
-    modlisp_parser_init(&p, &r, limits);
-    const struct pieces_parser pp = {
-        .ctx = &p,
-        .feed = parse_feed_response,
-        .err = parse_feed_err,
-        .ok_is_final = true,
-        .valid = valid,
-        .valid_len = sizeof(valid) - 1,
-        .check = unit_check,
-    };
+    const struct pieces_parser pp = pieces_modlisp_start(&p, &r, limits, unit_check);
+    const uint8_t *in = (const uint8_t *)input;
     size_t consumed;
-    enum parse_rc rc = pieces_feed(&pp, (const uint8_t *)input, len, cuts, ncuts, &consumed);
+    enum parse_rc rc = pieces_feed(&pp, in, len, cuts, ncuts, &consumed);
     if (rc == PARSE_AGAIN && eof)
         rc = modlisp_response_finish(&p);
-    result_describe(out, rc, (struct slice){(const uint8_t *)input + consumed, len - consumed}, &p,
-                    &r);
+    result_describe(out, rc, (struct slice){in + consumed, len - consumed}, &p, &r);
     modlisp_parser_free(&p);
     modlisp_response_free(&r);
 }
@@ -450,7 +429,7 @@ static struct buf parse_everyway(const char *input, size_t len, const struct mod
 #define EXPECT_PARSE(input, limits, eof, want)                                   \
     do {                                                                         \
         struct buf got_ = parse_everyway((input), sizeof(input) - 1, (limits), (eof)); \
-        ASSERT_BUF_TEXT(&got_, want);                                    \
+        ASSERT_BUF_TEXT(&got_, want);                                            \
         buf_free(&got_);                                                         \
     } while (0)
 
