@@ -20,8 +20,10 @@
  *
  * Routes, by the "url" value up to '?':
  *   /hello /echo /upload /big?bytes=N /bigstream?bytes=N /cookies
- *   /status/NNN /redirect /log /die-before /die-mid /slow?ms=N /garbage
- *   /crlf-inject /close-after /stats; anything else 404.
+ *   /status/NNN /redirect /log /die-before /die-mid /stall /slow?ms=N
+ *   /garbage /crlf-inject /close-after /stats; anything else 404.
+ * /stall sends a head announcing 1000 bytes and 10 of them, then nothing for
+ * 3 s before it closes (the bridge's idle I/O timeout must end it first).
  * /big and /bigstream send bytes=N bytes where byte i is i % 251 (/big with
  * Content-Length and Keep-Socket 1, /bigstream without a length, closing);
  * /upload answers "sha256=HEX bytes=N" for the body it read. */
@@ -470,7 +472,12 @@ static unsigned long long query_number(const char *query, const char *name,
 /* ------------------------------------------------------------------ */
 
 /* What the connection does after a reply was written. */
-enum after { AFTER_KEEP, AFTER_CLOSE };
+enum after {
+    AFTER_KEEP,
+    AFTER_CLOSE,
+    AFTER_STALL, /* hold the connection silent for FAKE_STALL_MS, then close */
+};
+#define FAKE_STALL_MS 3000
 
 /* Appends a complete reply with a Content-Length (and Keep-Socket 1 when
  * keep) and the body. */
@@ -595,6 +602,11 @@ static enum after route(const struct request *rq, struct bytes *out, unsigned lo
                        "Content-Length\n100000\nKeep-Socket\n1\nend\n");
         pattern_add(out, 1000);
         after = AFTER_CLOSE;
+    } else if (strcmp(path, "/stall") == 0) {
+        bytes_str(out, "Status\n200 OK\nContent-Type\napplication/octet-stream\n"
+                       "Content-Length\n1000\nend\n");
+        pattern_add(out, 10);
+        after = AFTER_STALL;
     } else if (strcmp(path, "/slow") == 0) {
         sleep_ms(query_number(query, "ms", 0));
         reply_text(out, "200 OK", "slow\n");
@@ -660,7 +672,9 @@ static unsigned long serve_connection(int fd)
             wrc = pattern_write(fd, pattern);
         free(out.ptr);
         request_clear(rq);
-        if (wrc < 0 || after == AFTER_CLOSE)
+        if (wrc == 0 && after == AFTER_STALL)
+            sleep_ms(FAKE_STALL_MS);
+        if (wrc < 0 || after != AFTER_KEEP)
             break;
     }
     free(r);

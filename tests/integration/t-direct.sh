@@ -137,10 +137,37 @@ fi
 # --- timeouts and a backend that is down -------------------------------------------
 slow_sock="$IT_DIR/slow.sock"
 it_spawn fcgi-lisp-slow "$FCGI_LISP" --listen "unix:$slow_sock" \
-    --backend "modlisp://127.0.0.1:$lisp_port" --first-byte-timeout 1
+    --backend "modlisp://127.0.0.1:$lisp_port" --first-byte-timeout 1 --io-timeout 1
 it_wait_socket "$slow_sock"
 out=$("$FCGI_PROBE" --timeout 20 --connect "unix:$slow_sock" request --uri '/slow?ms=3000' 2>/dev/null)
 it_check_contains "no first byte within --first-byte-timeout gives 504" "Status: 504" "$out"
+
+start=$(date +%s%N)
+"$FCGI_PROBE" --timeout 20 --connect "unix:$slow_sock" request --uri /stall \
+    >"$IT_DIR/stall.out" 2>"$IT_DIR/stall.err"
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+it_check_contains "a reply stalled past --io-timeout is cut short (no END_REQUEST)" \
+    "connection closed before END_REQUEST" "$(cat "$IT_DIR/stall.err")"
+if [ "$elapsed_ms" -lt 2800 ]; then it_pass "the stall ended at the timeout, before the Lisp gave up (${elapsed_ms} ms)"
+else it_fail "the stall ended at the timeout" "took ${elapsed_ms} ms"; fi
+it_check_contains "the stall is logged with the backend" "stalled for 1s" \
+    "$(cat "$IT_DIR/fcgi-lisp-slow.log")"
+
+# --- IPv6 ------------------------------------------------------------------------
+v6_port=$(it_free_port)
+it_spawn fcgi-lisp-v6 "$FCGI_LISP" --listen "[::1]:$v6_port" --backend "modlisp://127.0.0.1:$lisp_port"
+out=""
+for _ in $(seq 30); do
+    out=$("$FCGI_PROBE" --timeout 5 --connect "[::1]:$v6_port" request --uri /hello 2>/dev/null) && break
+    grep -q "Cannot assign requested address\|Address family not supported" \
+        "$IT_DIR/fcgi-lisp-v6.log" 2>/dev/null && break
+    sleep 0.1
+done
+if grep -q "Cannot assign requested address\|Address family not supported" "$IT_DIR/fcgi-lisp-v6.log"; then
+    echo "NOTE: direct: no IPv6 loopback on this machine; --listen [::1]:PORT not checked"
+else
+    it_check_contains "--listen [::1]:PORT serves FastCGI over IPv6" "hello from fake-lisp" "$out"
+fi
 
 down_port=$(it_free_port)
 down_sock="$IT_DIR/down.sock"
