@@ -25,11 +25,8 @@
  * upstream with keep-alive, or an idle kept connection blocks the process. */
 #include <fcgiapp.h>
 #include <stdio.h>
-#include <string.h>
 
 #define HELLO_BODY "hello from fake-lisp\n"
-#define STR_(x) #x
-#define STR(x) STR_(x)
 
 static const char hello_reply[] =
     "Status: 200 OK\r\n"

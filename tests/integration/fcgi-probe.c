@@ -37,6 +37,9 @@
  *   --check-pattern    with --count-body: checks that body byte i is i % 251 and
  *                      prints "body_bytes=N pattern=ok" (or "pattern=bad at=I",
  *                      I the first wrong offset) instead of the digest
+ *   --after-end        request mode: after the last END_REQUEST, prints on
+ *                      stderr "fcgi-probe: after-end closed" when the peer
+ *                      closes within 1 s, else "fcgi-probe: after-end open"
  * Exit: 0 done (request: END_REQUEST received), 1 connection closed early,
  * I/O error or timeout, 2 usage. */
 #include "config.h"
@@ -107,6 +110,7 @@ struct probe_opts {
     bool        no_content_length;
     bool        count_body;         /* --count-body */
     bool        check_pattern;      /* --check-pattern */
+    bool        after_end;          /* --after-end */
     size_t      split;              /* 0 = one write, else pieces of this size */
     unsigned    count;              /* sequential requests on one connection */
     size_t      record_size;        /* max content per stream record */
@@ -150,6 +154,7 @@ static void usage(void)
             "options: --keep-conn --id N --uri URI --param NAME[=VALUE] --stdin-file F\n"
             "         --stdin-string S --stdin-pattern BYTES --no-content-length --split N\n"
             "         --count K --record-size N --no-padding --timeout SECONDS\n"
+            "         --after-end\n"
             "         --count-body (request: print the CGI head, then body_bytes=N sha256=HEX)\n"
             "         --check-pattern (with --count-body: check byte i is i %% 251, print\n"
             "                          pattern=ok or pattern=bad at=I instead of sha256=)\n");
@@ -1014,12 +1019,17 @@ static int request_stream(int fd, const struct probe_opts *o, struct rx *rx)
     return rc;
 }
 
+static bool peer_closes_within(int fd, long long ms);
+
 static int mode_request(int fd, const struct probe_opts *o)
 {
     static struct rx rx;   /* kept across --count requests: bytes read ahead stay */
     for (unsigned i = 0; i < o->count; i++)
         if (request_stream(fd, o, &rx) != 0)
             return 1;
+    if (o->after_end)
+        fprintf(stderr, "fcgi-probe: after-end %s\n",
+                peer_closes_within(fd, 1000) ? "closed" : "open");
     return 0;
 }
 
@@ -1227,6 +1237,8 @@ int main(int argc, char **argv)
             o.count_body = true;
         } else if (strcmp(a, "--check-pattern") == 0) {
             o.check_pattern = true;
+        } else if (strcmp(a, "--after-end") == 0) {
+            o.after_end = true;
         } else if (!has_arg) {
             usage();
         } else if (strcmp(a, "--connect") == 0) {

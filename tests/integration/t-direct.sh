@@ -49,6 +49,15 @@ it_check_eq "four interleaved requests on one connection all ended" 4 "$n"
 n=$(printf '%s\n' "$out" | grep -c '^hello from fake-lisp$')
 it_check_eq "four interleaved requests on one connection all answered" 4 "$n"
 
+# FastCGI spec 5.1: without FCGI_KEEP_CONN the application closes the
+# connection after END_REQUEST; with it the connection stays open.
+out=$(probe request --after-end --uri /hello 2>&1 >/dev/null)
+it_check_contains "without FCGI_KEEP_CONN the connection closes after END_REQUEST" \
+    "after-end closed" "$out"
+out=$(probe request --keep-conn --after-end --uri /hello 2>&1 >/dev/null)
+it_check_contains "with FCGI_KEEP_CONN the connection stays open after END_REQUEST" \
+    "after-end open" "$out"
+
 out=$(probe request --keep-conn --count 5 --uri /hello 2>/dev/null)
 n=$(printf '%s' "$out" | grep -c 'hello from fake-lisp')
 it_check_eq "five requests on one FCGI_KEEP_CONN connection" 5 "$n"
