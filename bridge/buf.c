@@ -28,12 +28,8 @@ void buf_clear(struct buf *b)
     b->off = b->len = 0;
 }
 
-void buf_reserve(struct buf *b, size_t extra)
+void buf_grow(struct buf *b, size_t extra)
 {
-    if (b->off == b->len)
-        b->off = b->len = 0;
-    if (b->cap - b->len >= extra)
-        return;
     size_t used = b->len - b->off;
     if (b->off > 0 && b->cap - used >= extra) {
         memmove(b->ptr, b->ptr + b->off, used);
@@ -58,35 +54,26 @@ void buf_reserve(struct buf *b, size_t extra)
     b->cap = cap;
 }
 
-void buf_append(struct buf *b, const void *p, size_t n)
-{
-    if (n == 0)
-        return;
-    buf_reserve(b, n);
-    memcpy(b->ptr + b->len, p, n);
-    b->len += n;
-}
-
 void buf_append_str(struct buf *b, const char *s)
 {
     buf_append(b, s, strlen(s));
 }
 
-void buf_append_byte(struct buf *b, uint8_t c)
-{
-    buf_append(b, &c, 1);
-}
-
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+    /* Formats into the free space first; only a result that does not fit
+     * is formatted a second time, after growing. */
+    buf_reserve(b, 64);
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    int n = vsnprintf((char *)b->ptr + b->len, buf_space(b), fmt, ap2);
     va_end(ap2);
     if (n <= 0)
         return;
-    buf_reserve(b, (size_t)n + 1);
-    vsnprintf((char *)b->ptr + b->len, (size_t)n + 1, fmt, ap);
+    if ((size_t)n >= buf_space(b)) {
+        buf_reserve(b, (size_t)n + 1);
+        vsnprintf((char *)b->ptr + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
 }
 
@@ -110,21 +97,25 @@ void buf_commit(struct buf *b, size_t n)
     b->len += n;
 }
 
-bool slice_eq_nocase(struct slice s, const char *str)
+bool slice_eq_nocase_slice(struct slice a, struct slice b)
 {
-    size_t n = strlen(str);
-    if (s.len != n)
+    if (a.len != b.len)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char a = s.ptr[i], c = (unsigned char)str[i];
-        if (a >= 'A' && a <= 'Z')
-            a = (unsigned char)(a - 'A' + 'a');
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c - 'A' + 'a');
-        if (a != c)
+    for (size_t i = 0; i < a.len; i++) {
+        unsigned char x = a.ptr[i], y = b.ptr[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y - 'A' + 'a');
+        if (x != y)
             return false;
     }
     return true;
+}
+
+bool slice_eq_nocase(struct slice s, const char *str)
+{
+    return slice_eq_nocase_slice(s, (struct slice){(const uint8_t *)str, strlen(str)});
 }
 
 bool slice_eq(struct slice s, const char *str)

@@ -67,11 +67,12 @@ enum cgi_request_rc cgi_request_add(struct cgi_request *r, struct slice name, st
 
 bool cgi_request_get(const struct cgi_request *r, const char *name, struct slice *value)
 {
-    struct slice n, v;
+    size_t len = strlen(name);
+    const uint8_t *base = buf_data(&r->store);
     for (size_t i = 0; i < r->n; i++) {
-        cgi_request_at(r, i, &n, &v);
-        if (slice_eq(n, name)) {
-            *value = v;
+        const struct cgi_param *p = &r->params[i];
+        if (p->name_len == len && memcmp(base + p->name_off, name, len) == 0) {
+            *value = (struct slice){base + p->value_off, p->value_len};
             return true;
         }
     }

@@ -37,11 +37,14 @@ static struct slice modlisp_view(const struct buf *b)
  * these names (any case) would shadow or forge a fixed line for Lisps that
  * take the last match (UCW), or end the block: it is renamed to
  * "<key>-header", as ML2 does for "end" (section 7, items 2 and 3). */
-static const char *const modlisp_reserved_keys[] = {
-    "ssl-session-id", "https", "server-protocol", "method", "url", "content-length",
-    "content-type", "server-ip-addr", "server-ip-port", "remote-ip-addr", "script-filename",
-    "remote-ip-port", "remote-user", "server-id", "server-baseversion", "modlisp-version",
-    "modlisp-major-version", "end",
+static const struct slice modlisp_reserved_keys[] = {
+    SLICE_INIT("ssl-session-id"), SLICE_INIT("https"), SLICE_INIT("server-protocol"),
+    SLICE_INIT("method"), SLICE_INIT("url"), SLICE_INIT("content-length"),
+    SLICE_INIT("content-type"), SLICE_INIT("server-ip-addr"), SLICE_INIT("server-ip-port"),
+    SLICE_INIT("remote-ip-addr"), SLICE_INIT("script-filename"),
+    SLICE_INIT("remote-ip-port"), SLICE_INIT("remote-user"), SLICE_INIT("server-id"),
+    SLICE_INIT("server-baseversion"), SLICE_INIT("modlisp-version"),
+    SLICE_INIT("modlisp-major-version"), SLICE_INIT("end"),
 };
 
 struct modlisp_encoder {
@@ -158,56 +161,61 @@ static bool modlisp_name_seen_before(const struct cgi_request *req, size_t i, st
 static bool modlisp_key_is_reserved(struct slice name)
 {
     for (size_t i = 0; i < sizeof(modlisp_reserved_keys) / sizeof(modlisp_reserved_keys[0]); i++)
-        if (slice_eq_nocase(name, modlisp_reserved_keys[i]))
+        if (slice_eq_nocase_slice(name, modlisp_reserved_keys[i]))
             return true;
     return false;
 }
 
-/* Joins the non-empty values of every param named like param i (from i on)
- * into `value`, the way a web server merges a repeated header field: ", "
+/* Appends the non-empty values of every param named like param i (from i
+ * on), joined the way a web server merges a repeated header field: ", "
  * (RFC 9110 section 5.3), "; " for Cookie (RFC 6265 section 5.4), as nginx
- * 1.23+ and lighttpd do. False when a value breaks the framing. */
-static bool modlisp_header_value_join(struct modlisp_encoder *e, size_t i, struct slice name,
-                                      struct buf *value)
+ * 1.23+ and lighttpd do. Returns how many values were appended, or -1 when
+ * one breaks the framing. */
+static int modlisp_header_value_join(struct modlisp_encoder *e, size_t i, struct slice name)
 {
     const char *sep = slice_eq(name, "HTTP_COOKIE") ? "; " : ", ";
+    int joined = 0;
     struct slice n, v;
     for (size_t j = i; j < e->req->n; j++) {
         cgi_request_at(e->req, j, &n, &v);
         if (!modlisp_slices_equal(n, name) || v.len == 0)
             continue;
         if (!modlisp_encoder_check(e, name, v))
-            return false;
-        if (buf_size(value) > 0)
-            buf_append_str(value, sep);
-        buf_append(value, v.ptr, v.len);
+            return -1;
+        if (joined++ > 0)
+            buf_append_str(e->out, sep);
+        buf_append(e->out, v.ptr, v.len);
     }
-    return true;
+    return joined;
 }
 
 /* One client header from the HTTP_* param(s) named `name` (the first is
- * param i): HTTP spelling, merged values, reserved names renamed. */
+ * param i): HTTP spelling, merged values, reserved names renamed. Written
+ * straight into the output; a header with no value is taken back out. */
 static void modlisp_header_append(struct modlisp_encoder *e, size_t i, struct slice name)
 {
-    struct buf key = BUF_INIT, value = BUF_INIT;
     if (!modlisp_encoder_check(e, name, SLICE_STR("")))
-        goto done;
-    cgi_header_name_append(&key, name);
-    if (buf_size(&key) == 0 || !modlisp_header_value_join(e, i, name, &value)
-        || buf_size(&value) == 0)
-        goto done;
-    if (modlisp_key_is_reserved(buf_slice(&key))) {
+        return;
+    struct buf *out = e->out;
+    size_t mark = buf_size(out);
+    cgi_header_name_append(out, name);
+    struct slice key = {buf_data(out) + mark, buf_size(out) - mark};
+    if (key.len == 0)
+        return;
+    if (modlisp_key_is_reserved(key)) {
         /* ML2 writes "end-header" in lower case; the other renamed keys follow suit */
-        uint8_t *k = key.ptr + key.off;
-        for (size_t j = 0; j < buf_size(&key); j++)
+        uint8_t *k = out->ptr + out->off + mark;
+        for (size_t j = 0; j < key.len; j++)
             if (k[j] >= 'A' && k[j] <= 'Z')
                 k[j] = (uint8_t)(k[j] - 'A' + 'a');
-        buf_append_str(&key, "-header");
+        buf_append_str(out, "-header");
     }
-    modlisp_pair_append(e->out, buf_slice(&key), buf_slice(&value));
-done:
-    buf_free(&key);
-    buf_free(&value);
+    buf_append_byte(out, '\n');
+    if (modlisp_header_value_join(e, i, name) <= 0) {
+        buf_truncate(out, mark);
+        return;
+    }
+    buf_append_byte(out, '\n');
 }
 
 /* The body-describing headers that ML2 forwards from r->headers_in
@@ -310,7 +318,7 @@ enum modlisp_encode_rc modlisp_request_encode(struct buf *out, const struct cgi_
     if (e.bad) {
         /* roll back: the bytes before the mark are untouched, wherever
          * buf_reserve moved them */
-        out->len = out->off + mark;
+        buf_truncate(out, mark);
         if (bad_name != NULL)
             *bad_name = e.bad_name;
         return MODLISP_ENCODE_BAD_BYTE;
