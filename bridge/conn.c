@@ -34,7 +34,6 @@ void conn_new(struct server *srv, int fd, const char *peer)
     c->srv = srv;
     fcgi_parser_init(&c->parser);
     fcgi_params_init(&c->mgmt, 1024);
-    buf_init(&c->in);
     buf_init(&c->out);
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     ev_io_init(&c->io, conn_io_cb, fd, EV_READ);
@@ -306,10 +305,11 @@ static void conn_dispatch(struct conn *c, const struct fcgi_chunk *ch)
     }
 }
 
-static void conn_parse_input(struct conn *c)
+/* Parses n bytes just read. The parser consumes them all: chunks are handed
+ * out as they come and every consumer copies what it keeps. */
+static void conn_parse_input(struct conn *c, const uint8_t *data, size_t n)
 {
-    const uint8_t *pos = buf_data(&c->in);
-    const uint8_t *end = pos + buf_size(&c->in);
+    const uint8_t *pos = data, *end = data + n;
     struct fcgi_chunk ch;
     enum parse_rc rc;
     while (!c->closed && (rc = fcgi_parser_feed(&c->parser, &pos, end, &ch)) == PARSE_OK)
@@ -321,8 +321,6 @@ static void conn_parse_input(struct conn *c)
         conn_close(c, "malformed record");
         return;
     }
-    /* The parser consumed everything; chunks handed out are no longer used. */
-    buf_clear(&c->in);
 }
 
 /* The peer sent EOF: its requests are aborted (it can no longer read their
@@ -346,8 +344,8 @@ static void conn_on_eof(struct conn *c)
 static void conn_read(struct conn *c)
 {
     for (int round = 0; round < 4 && !c->closed; round++) {
-        buf_reserve(&c->in, CONN_READ_SIZE);
-        ssize_t n = read(c->fd, buf_tail(&c->in), CONN_READ_SIZE);
+        uint8_t *rbuf = c->srv->rbuf;
+        ssize_t n = read(c->fd, rbuf, SERVER_READ_SIZE);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -361,15 +359,12 @@ static void conn_read(struct conn *c)
             conn_on_eof(c);
             return;
         }
-        if (c->lingering) {
-            buf_clear(&c->in);
+        if (c->lingering)
             continue;
-        }
-        buf_commit(&c->in, (size_t)n);
-        conn_parse_input(c);
+        conn_parse_input(c, rbuf, (size_t)n);
         if (c->closed || c->read_blockers > 0 || c->close_after_write)
             return;
-        if ((size_t)n < CONN_READ_SIZE)
+        if ((size_t)n < SERVER_READ_SIZE)
             return;
     }
 }
@@ -422,7 +417,6 @@ void conn_close(struct conn *c, const char *why)
 
 void conn_free(struct conn *c)
 {
-    buf_free(&c->in);
     buf_free(&c->out);
     fcgi_params_free(&c->mgmt);
     free(c);

@@ -19,7 +19,6 @@
  * backends; below CONN_OUT_LOW they resume. */
 #define CONN_OUT_HIGH (256 * 1024)
 #define CONN_OUT_LOW (64 * 1024)
-#define CONN_READ_SIZE 65536
 
 struct conn {
     ev_io io;                          /* client socket; events follow want_read/want_write */
@@ -28,7 +27,6 @@ struct conn {
     struct server *srv;                /* borrowed */
     struct fcgi_parser parser;         /* embedded */
     struct fcgi_params_decoder mgmt;   /* embedded: GET_VALUES content */
-    struct buf in;                     /* owned: bytes read, not yet parsed */
     struct buf out;                    /* owned: records not yet written */
     struct request *reqs;              /* owned: requests in progress (intrusive list) */
     size_t n_reqs;

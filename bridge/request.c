@@ -35,7 +35,8 @@
  * stops being read; below REQUEST_BOUT_LOW it is read again. */
 #define REQUEST_BOUT_HIGH (256 * 1024)
 #define REQUEST_BOUT_LOW (64 * 1024)
-#define REQUEST_READ_SIZE 65536
+/* A spooled body is read back in pieces of this size. */
+#define REQUEST_SPOOL_READ 65536
 /* A request whose body is at most this long may go out on a kept socket: it
  * is kept until the first reply byte, to be re-sent if the Lisp had closed
  * that socket (modlisp.md, Keep-Socket). */
@@ -306,7 +307,6 @@ struct request *request_new(struct conn *c, uint16_t id, bool keep_conn)
     spool_init(&r->spool, cfg->spool_memory, cfg->spool_dir);
     buf_init(&r->bout);
     buf_init(&r->replay);
-    buf_init(&r->bin);
     modlisp_response_init(&r->resp);
     struct modlisp_limits limits = MODLISP_LIMITS_DEFAULT;
     limits.max_block = cfg->max_response_head;
@@ -427,8 +427,8 @@ static int request_fill_from_spool(struct request *r)
 {
     while (!r->body_known && buf_size(&r->bout) < REQUEST_BOUT_LOW &&
            r->body_queued < r->body_length) {
-        buf_reserve(&r->bout, REQUEST_READ_SIZE);
-        ssize_t n = spool_read(&r->spool, buf_tail(&r->bout), REQUEST_READ_SIZE);
+        buf_reserve(&r->bout, REQUEST_SPOOL_READ);
+        ssize_t n = spool_read(&r->spool, buf_tail(&r->bout), REQUEST_SPOOL_READ);
         if (n <= 0) {
             log_err("request %s from %s: cannot read back the spooled body: %s; answered 500",
                     DESCRIBE(r), r->conn->peer, n < 0 ? strerror(errno) : "file is short");
@@ -631,16 +631,14 @@ static bool request_has_high_byte(const uint8_t *p, size_t n)
  * asked for it and nothing makes the next reply's framing doubtful. */
 static void request_reply_complete(struct request *r)
 {
-    bool keep = r->reuse_ok && r->resp.keep_socket && r->body_left == 0 &&
-                buf_size(&r->bin) == 0 && request_sent(r);
+    bool keep = r->reuse_ok && r->resp.keep_socket && r->body_left == 0 && request_sent(r);
     request_backend_release(r, keep);
     request_after_response(r, 0);
 }
 
-/* Forwards the body bytes in bin. */
-static void request_forward_body(struct request *r)
+/* Forwards n reply body bytes just read. */
+static void request_forward_body(struct request *r, const uint8_t *data, size_t n)
 {
-    size_t n = buf_size(&r->bin);
     if (r->body_left >= 0 && (uint64_t)n > (uint64_t)r->body_left) {
         /* More than the Lisp announced: never parsed as the next reply. */
         r->reuse_ok = false;
@@ -649,11 +647,10 @@ static void request_forward_body(struct request *r)
     /* cl-modlisp counts characters, not bytes, in Content-Length; a body with
      * non-ASCII bytes may therefore be longer than announced, and its socket
      * is not reused. */
-    if (r->reuse_ok && r->resp.keep_socket && request_has_high_byte(buf_data(&r->bin), n))
+    if (r->reuse_ok && r->resp.keep_socket && request_has_high_byte(data, n))
         r->reuse_ok = false;
     if (n > 0 && !r->head_request)
-        conn_stream(r->conn, FCGI_STDOUT, r->id, buf_data(&r->bin), n);
-    buf_clear(&r->bin);
+        conn_stream(r->conn, FCGI_STDOUT, r->id, data, n);
     if (r->body_left >= 0)
         r->body_left -= (int64_t)n;
     if (r->body_left == 0) {
@@ -668,12 +665,13 @@ static void request_forward_body(struct request *r)
     conn_flush(r->conn);
 }
 
-static void request_handle_reply(struct request *r)
+/* Handles n reply bytes just read: the header block (which the parser
+ * copies what it needs of), then body. */
+static void request_handle_reply(struct request *r, const uint8_t *data, size_t n)
 {
+    const uint8_t *pos = data, *end = data + n;
     if (!r->head_sent) {
-        const uint8_t *pos = buf_data(&r->bin);
-        enum parse_rc rc = modlisp_response_feed(&r->rparser, &pos, pos + buf_size(&r->bin));
-        buf_consume(&r->bin, (size_t)(pos - buf_data(&r->bin)));
+        enum parse_rc rc = modlisp_response_feed(&r->rparser, &pos, end);
         if (rc == PARSE_AGAIN)
             return;
         if (rc == PARSE_ERROR) {
@@ -684,7 +682,7 @@ static void request_handle_reply(struct request *r)
         }
         request_send_head(r);
     }
-    request_forward_body(r);
+    request_forward_body(r, pos, (size_t)(end - pos));
 }
 
 static void request_backend_eof(struct request *r)
@@ -710,8 +708,8 @@ static void request_backend_eof(struct request *r)
 
 static void request_backend_read(struct request *r)
 {
-    buf_reserve(&r->bin, REQUEST_READ_SIZE);
-    ssize_t n = read(r->bfd, buf_tail(&r->bin), REQUEST_READ_SIZE);
+    uint8_t *rbuf = r->srv->rbuf;
+    ssize_t n = read(r->bfd, rbuf, SERVER_READ_SIZE);
     if (n < 0) {
         if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
             request_backend_failed(r, errno, "read");
@@ -721,13 +719,12 @@ static void request_backend_read(struct request *r)
         request_backend_eof(r);
         return;
     }
-    buf_commit(&r->bin, (size_t)n);
     if (!r->reply_started) {
         r->reply_started = true;
         buf_free(&r->replay);
     }
     request_exchange_timer(r);
-    request_handle_reply(r);
+    request_handle_reply(r, rbuf, (size_t)n);
 }
 
 static void request_backend_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -811,7 +808,6 @@ void request_free(struct request *r)
     spool_free(&r->spool);
     buf_free(&r->bout);
     buf_free(&r->replay);
-    buf_free(&r->bin);
     modlisp_parser_free(&r->rparser);
     modlisp_response_free(&r->resp);
     free(r);

@@ -62,7 +62,6 @@ struct request {
                                        the first reply byte (for the one re-send) */
 
     /* Reply. */
-    struct buf bin;                 /* owned: reply bytes read, not yet handled */
     struct modlisp_response resp;   /* embedded */
     struct modlisp_parser rparser;  /* embedded */
     bool reply_started;             /* a byte of the reply came */

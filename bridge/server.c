@@ -95,6 +95,7 @@ void server_init(struct server *srv, struct ev_loop *loop, const struct settings
     ev_set_userdata(loop, srv);
     srv->n_backends = cfg->n_backends;
     srv->backends = xcalloc(cfg->n_backends, sizeof *srv->backends);
+    srv->rbuf = xmalloc(SERVER_READ_SIZE);
     for (size_t i = 0; i < cfg->n_backends; i++)
         srv->backends[i].url = &cfg->backends[i];
     snprintf(srv->baseversion, sizeof srv->baseversion, "fcgi-lisp/%s", PACKAGE_VERSION);
@@ -251,4 +252,5 @@ void server_free(struct server *srv)
     free(srv->listeners);
     free(srv->backends);
     free(srv->web_server_addrs);
+    free(srv->rbuf);
 }

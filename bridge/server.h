@@ -7,6 +7,7 @@
 #include <ev.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "settings.h"
 
@@ -23,6 +24,9 @@ struct backend {
     ev_tstamp down_until;          /* refused a connection: not picked before this */
     bool was_down;                 /* marked down since it last accepted a connection */
 };
+
+/* Every read (from a web server or a Lisp) goes into server.rbuf. */
+#define SERVER_READ_SIZE 65536
 
 struct server {
     struct ev_loop *loop;             /* borrowed: the default loop */
@@ -46,6 +50,10 @@ struct server {
                                          connection closes (accept failed with EMFILE) */
     bool draining;
     bool accept_paused;               /* listeners stopped: max-conns reached or out of fds */
+    uint8_t *rbuf;                    /* owned, SERVER_READ_SIZE bytes: what one read()
+                                         returned, valid only until the code handling it
+                                         returns; handlers copy what they keep and never
+                                         read a socket themselves */
     char *web_server_addrs;           /* owned: FCGI_WEB_SERVER_ADDRS (FastCGI spec 3.2), or NULL */
     char baseversion[64];             /* server-baseversion when the web server sends no SERVER_SOFTWARE */
 };
