@@ -30,6 +30,13 @@ void cgi_request_init(struct cgi_request *r, size_t max_bytes, size_t max_header
     r->max_headers = max_headers;
 }
 
+void cgi_request_clear(struct cgi_request *r)
+{
+    buf_clear(&r->store);
+    r->n = 0;
+    r->n_headers = 0;
+}
+
 void cgi_request_free(struct cgi_request *r)
 {
     buf_free(&r->store);

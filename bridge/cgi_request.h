@@ -35,6 +35,8 @@ enum cgi_request_rc {
 };
 
 void cgi_request_init(struct cgi_request *r, size_t max_bytes, size_t max_headers);
+/* Drops every pair but keeps the memory, for the next request. */
+void cgi_request_clear(struct cgi_request *r);
 /* Frees the storage; r is then as after cgi_request_init with the same caps. */
 void cgi_request_free(struct cgi_request *r);
 
@@ -42,7 +44,7 @@ void cgi_request_free(struct cgi_request *r);
 enum cgi_request_rc cgi_request_add(struct cgi_request *r, struct slice name, struct slice value);
 
 /* The slices returned below borrow from r->store and stay valid until the
- * next cgi_request_add or cgi_request_free. */
+ * next cgi_request_add, cgi_request_clear or cgi_request_free. */
 
 /* First value of `name` (exact, case-sensitive as CGI names are); false if absent. */
 bool cgi_request_get(const struct cgi_request *r, const char *name, struct slice *value);

@@ -342,14 +342,21 @@ static const struct {
 
 void modlisp_response_init(struct modlisp_response *r)
 {
+    buf_init(&r->store);
+    r->fields = NULL;
+    r->cap = 0;
+    modlisp_response_clear(r);
+}
+
+void modlisp_response_clear(struct modlisp_response *r)
+{
     r->status = 200;
     r->reason = (struct slice){(const uint8_t *)"", 0};
     r->content_length = -1;
     r->body_length = -1;
     r->keep_socket = false;
-    buf_init(&r->store);
-    r->fields = NULL;
-    r->nfields = r->cap = 0;
+    buf_clear(&r->store);
+    r->nfields = 0;
 }
 
 void modlisp_response_free(struct modlisp_response *r)
@@ -405,16 +412,23 @@ void modlisp_parser_init(struct modlisp_parser *p, struct modlisp_response *resp
                          const struct modlisp_limits *limits)
 {
     static const struct modlisp_limits defaults = MODLISP_LIMITS_DEFAULT;
-    p->state = MODLISP_PARSER_KEY;
     buf_init(&p->line);
     buf_init(&p->key);
-    p->block_bytes = 0;
-    p->pairs = 0;
     p->limits = limits != NULL ? *limits : defaults;
     /* field offsets are 32-bit */
     if (p->limits.max_block > UINT32_MAX)
         p->limits.max_block = UINT32_MAX;
     p->resp = resp;
+    modlisp_parser_clear(p);
+}
+
+void modlisp_parser_clear(struct modlisp_parser *p)
+{
+    p->state = MODLISP_PARSER_KEY;
+    buf_clear(&p->line);
+    buf_clear(&p->key);
+    p->block_bytes = 0;
+    p->pairs = 0;
     p->err = NULL;
 }
 

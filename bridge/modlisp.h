@@ -69,6 +69,8 @@ struct modlisp_response {
 };
 
 void modlisp_response_init(struct modlisp_response *r);
+/* Back to the state after modlisp_response_init, keeping the memory. */
+void modlisp_response_clear(struct modlisp_response *r);
 void modlisp_response_free(struct modlisp_response *r);
 /* Field accessors; slices valid until the response is freed or re-parsed. */
 struct slice modlisp_field_name(const struct modlisp_response *r, const struct modlisp_field *f);
@@ -102,6 +104,8 @@ struct modlisp_parser {
 /* resp must be initialised; the parser fills it. */
 void modlisp_parser_init(struct modlisp_parser *p, struct modlisp_response *resp,
                          const struct modlisp_limits *limits);
+/* Ready for the next response block (same resp and limits), keeping the memory. */
+void modlisp_parser_clear(struct modlisp_parser *p);
 void modlisp_parser_free(struct modlisp_parser *p);
 
 /* Consumes bytes of the response header block from [*pos, end).

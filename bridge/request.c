@@ -292,10 +292,70 @@ static void request_start(struct request *r)
     }
 }
 
+/* Ended requests are kept, with the memory of their buffers, for the next
+ * ones: the hot path then allocates nothing. A buffer that grew past
+ * REQUEST_SPARE_BUF_MAX (a large body) is freed rather than kept. */
+#define REQUEST_SPARES_MAX 64
+#define REQUEST_SPARE_BUF_MAX (64 * 1024)
+
+/* A new request object, or a spare one with every field as new but the
+ * memory of its buffers kept. */
+static struct request *request_alloc(struct server *srv)
+{
+    const struct settings *cfg = srv->cfg;
+    struct request *r = srv->spare_requests;
+    if (r == NULL) {
+        r = xcalloc(1, sizeof *r);
+        cgi_request_init(&r->cgi, cfg->max_params, cfg->max_headers);
+        buf_init(&r->bout);
+        buf_init(&r->replay);
+        modlisp_response_init(&r->resp);
+        struct modlisp_limits limits = MODLISP_LIMITS_DEFAULT;
+        limits.max_block = cfg->max_response_head;
+        modlisp_parser_init(&r->rparser, &r->resp, &limits);
+        return r;
+    }
+    srv->spare_requests = r->reap_next;
+    srv->n_spare_requests--;
+    /* Every field back to zero but the buffers request_free cleared. */
+    struct cgi_request cgi = r->cgi;
+    struct buf bout = r->bout, replay = r->replay;
+    struct modlisp_response resp = r->resp;
+    struct modlisp_parser rparser = r->rparser;
+    memset(r, 0, sizeof *r);
+    r->cgi = cgi;
+    r->bout = bout;
+    r->replay = replay;
+    r->resp = resp;
+    r->rparser = rparser;
+    return r;
+}
+
+static void request_buf_recycle(struct buf *b)
+{
+    if (b->cap > REQUEST_SPARE_BUF_MAX)
+        buf_free(b);
+    else
+        buf_clear(b);
+}
+
+/* Frees everything r owns and r itself. */
+static void request_destroy(struct request *r)
+{
+    fcgi_params_free(&r->params);
+    cgi_request_free(&r->cgi);
+    spool_free(&r->spool);
+    buf_free(&r->bout);
+    buf_free(&r->replay);
+    modlisp_parser_free(&r->rparser);
+    modlisp_response_free(&r->resp);
+    free(r);
+}
+
 struct request *request_new(struct conn *c, uint16_t id, bool keep_conn)
 {
     const struct settings *cfg = c->srv->cfg;
-    struct request *r = xcalloc(1, sizeof *r);
+    struct request *r = request_alloc(c->srv);
     r->conn = c;
     r->srv = c->srv;
     r->id = id;
@@ -303,14 +363,7 @@ struct request *request_new(struct conn *c, uint16_t id, bool keep_conn)
     r->phase = REQUEST_PARAMS;
     r->bfd = -1;
     fcgi_params_init(&r->params, cfg->max_params);
-    cgi_request_init(&r->cgi, cfg->max_params, cfg->max_headers);
     spool_init(&r->spool, cfg->spool_memory, cfg->spool_dir);
-    buf_init(&r->bout);
-    buf_init(&r->replay);
-    modlisp_response_init(&r->resp);
-    struct modlisp_limits limits = MODLISP_LIMITS_DEFAULT;
-    limits.max_block = cfg->max_response_head;
-    modlisp_parser_init(&r->rparser, &r->resp, &limits);
     ev_init(&r->bio, request_backend_cb);
     r->bio.data = r;
     ev_init(&r->timer, request_timer_cb);
@@ -803,12 +856,33 @@ void request_on_output_drained(struct request *r)
 
 void request_free(struct request *r)
 {
+    struct server *srv = r->srv;
+    if (srv->n_spare_requests >= REQUEST_SPARES_MAX || srv->draining) {
+        request_destroy(r);
+        return;
+    }
     fcgi_params_free(&r->params);
-    cgi_request_free(&r->cgi);
     spool_free(&r->spool);
-    buf_free(&r->bout);
-    buf_free(&r->replay);
-    modlisp_parser_free(&r->rparser);
-    modlisp_response_free(&r->resp);
-    free(r);
+    cgi_request_clear(&r->cgi);
+    request_buf_recycle(&r->bout);
+    request_buf_recycle(&r->replay);
+    request_buf_recycle(&r->cgi.store);
+    request_buf_recycle(&r->resp.store);
+    modlisp_response_clear(&r->resp);
+    modlisp_parser_clear(&r->rparser);
+    request_buf_recycle(&r->rparser.line);
+    request_buf_recycle(&r->rparser.key);
+    r->reap_next = srv->spare_requests;
+    srv->spare_requests = r;
+    srv->n_spare_requests++;
+}
+
+void request_spares_free(struct server *srv)
+{
+    while (srv->spare_requests != NULL) {
+        struct request *r = srv->spare_requests;
+        srv->spare_requests = r->reap_next;
+        request_destroy(r);
+    }
+    srv->n_spare_requests = 0;
 }

@@ -75,7 +75,7 @@ struct request {
 
     ev_timer timer;                 /* connect, first-byte and I/O timeouts */
     struct request *prev, *next;    /* conn's list */
-    struct request *reap_next;      /* server's reap list */
+    struct request *reap_next;      /* server's reap list, then its spare list */
 };
 
 /* Starts request id on c (BEGIN_REQUEST with the Responder role). */
@@ -89,7 +89,10 @@ void request_on_abort(struct request *r);
 void request_on_conn_closed(struct request *r);
 /* The client's output queue fell below CONN_OUT_LOW. */
 void request_on_output_drained(struct request *r);
-/* Called by the server's reaper once the request has ended. */
+/* Called by the server's reaper once the request has ended: r is kept, with
+ * the memory of its buffers, for a later request_new, or freed. */
 void request_free(struct request *r);
+/* Frees the requests kept for reuse (at exit). */
+void request_spares_free(struct server *srv);
 
 #endif

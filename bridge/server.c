@@ -242,6 +242,7 @@ void server_free(struct server *srv)
         conn_close(srv->conns, "exiting");
     upstream_sweep(srv, true);
     server_reap_cb(srv->loop, &srv->reaper, 0);
+    request_spares_free(srv);
     ev_prepare_stop(srv->loop, &srv->reaper);
     ev_signal_stop(srv->loop, &srv->sig_term);
     ev_signal_stop(srv->loop, &srv->sig_int);

@@ -42,6 +42,8 @@ struct server {
     size_t n_requests;                /* requests in progress over all connections */
     struct conn *reap_conns;          /* owned: closed, freed by the reaper */
     struct request *reap_requests;    /* owned: ended, freed by the reaper */
+    struct request *spare_requests;   /* owned: freed requests kept for reuse */
+    size_t n_spare_requests;
     ev_prepare reaper;                /* frees the reap lists before the loop blocks */
     ev_signal sig_term, sig_int, sig_hup;
     ev_timer drain_timer;             /* SIGTERM: gives in-flight requests this long */
