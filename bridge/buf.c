@@ -59,6 +59,25 @@ void buf_append_str(struct buf *b, const char *s)
     buf_append(b, s, strlen(s));
 }
 
+size_t u64_decimal(char out[static 20], uint64_t v)
+{
+    char rev[20];
+    size_t n = 0;
+    do {
+        rev[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    for (size_t i = 0; i < n; i++)
+        out[i] = rev[n - 1 - i];
+    return n;
+}
+
+void buf_append_u64(struct buf *b, uint64_t v)
+{
+    char digits[20];
+    buf_append(b, digits, u64_decimal(digits, v));
+}
+
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
     /* Formats into the free space first; only a result that does not fit

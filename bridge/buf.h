@@ -60,6 +60,10 @@ static inline void buf_append_byte(struct buf *b, uint8_t c)
     b->ptr[b->len++] = c;
 }
 void buf_append_str(struct buf *b, const char *s);
+/* Writes v in decimal into out (no NUL); returns the digit count (1..20). */
+size_t u64_decimal(char out[static 20], uint64_t v);
+/* Appends v in decimal: the hot path's numbers, without printf. */
+void buf_append_u64(struct buf *b, uint64_t v);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Marks n unconsumed bytes as consumed; n <= buf_size(b). */

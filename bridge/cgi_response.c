@@ -141,7 +141,7 @@ static void cgi_status_text_append(struct buf *out, int status, struct slice rea
         const char *standard = cgi_status_reason(status);
         reason = (struct slice){(const uint8_t *)standard, strlen(standard)};
     }
-    buf_printf(out, "%d", status);
+    buf_append_u64(out, (uint64_t)status);
     if (reason.len > 0) {
         buf_append_byte(out, ' ');
         buf_append(out, reason.ptr, reason.len);
@@ -196,14 +196,20 @@ void cgi_response_head_encode(struct buf *out, const struct modlisp_response *re
         if (slice_eq_nocase(name, "Content-Type"))
             have_type = true;
     }
-    if (!have_type && default_content_type != NULL && *default_content_type != '\0')
-        buf_printf(out, "Content-Type: %s\r\n", default_content_type);
+    if (!have_type && default_content_type != NULL && *default_content_type != '\0') {
+        buf_append_str(out, "Content-Type: ");
+        buf_append_str(out, default_content_type);
+        buf_append_str(out, "\r\n");
+    }
     /* HEAD: the length a GET would have had (TBNL sends Content-Length N with
      * Lisp-Content-Length 0, modlisp.md section 4); otherwise the bytes that
      * will really follow. */
     int64_t length = head_request ? resp->content_length : resp->body_length;
-    if (length >= 0)
-        buf_printf(out, "Content-Length: %" PRId64 "\r\n", length);
+    if (length >= 0) {
+        buf_append_str(out, "Content-Length: ");
+        buf_append_u64(out, (uint64_t)length);
+        buf_append_str(out, "\r\n");
+    }
     buf_append_str(out, "\r\n");
 }
 

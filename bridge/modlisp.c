@@ -292,12 +292,11 @@ enum modlisp_encode_rc modlisp_request_encode(struct buf *out, const struct cgi_
     modlisp_env_append(&e, "method", "REQUEST_METHOD");
     modlisp_url_append(&e);
 
-    char digits[24];
+    char digits[20];
     struct slice length = {(const uint8_t *)digits, 0};
     struct slice declared;
     if (body_length != 0 || modlisp_env_get(req, "CONTENT_LENGTH", &declared)) {
-        snprintf(digits, sizeof(digits), "%" PRIu64, body_length);
-        length.len = strlen(digits);
+        length.len = u64_decimal(digits, body_length);
         modlisp_pair_append(out, SLICE_STR("content-length"), length);
     }
     modlisp_env_append(&e, "content-type", "CONTENT_TYPE");

@@ -175,10 +175,9 @@ static void request_after_response(struct request *r, uint32_t app_status)
 static void request_reply_error(struct request *r, int status, unsigned retry_after)
 {
     request_backend_release(r, false);
-    struct buf page = BUF_INIT;
-    cgi_response_error_encode(&page, status, retry_after);
-    conn_stream(r->conn, FCGI_STDOUT, r->id, buf_data(&page), buf_size(&page));
-    buf_free(&page);
+    buf_clear(&r->scratch);
+    cgi_response_error_encode(&r->scratch, status, retry_after);
+    conn_stream(r->conn, FCGI_STDOUT, r->id, buf_data(&r->scratch), buf_size(&r->scratch));
     r->head_sent = true;
     request_after_response(r, 0);
 }
@@ -309,6 +308,7 @@ static struct request *request_alloc(struct server *srv)
         cgi_request_init(&r->cgi, cfg->max_params, cfg->max_headers);
         buf_init(&r->bout);
         buf_init(&r->replay);
+        buf_init(&r->scratch);
         modlisp_response_init(&r->resp);
         struct modlisp_limits limits = MODLISP_LIMITS_DEFAULT;
         limits.max_block = cfg->max_response_head;
@@ -319,13 +319,14 @@ static struct request *request_alloc(struct server *srv)
     srv->n_spare_requests--;
     /* Every field back to zero but the buffers request_free cleared. */
     struct cgi_request cgi = r->cgi;
-    struct buf bout = r->bout, replay = r->replay;
+    struct buf bout = r->bout, replay = r->replay, scratch = r->scratch;
     struct modlisp_response resp = r->resp;
     struct modlisp_parser rparser = r->rparser;
     memset(r, 0, sizeof *r);
     r->cgi = cgi;
     r->bout = bout;
     r->replay = replay;
+    r->scratch = scratch;
     r->resp = resp;
     r->rparser = rparser;
     return r;
@@ -347,6 +348,7 @@ static void request_destroy(struct request *r)
     spool_free(&r->spool);
     buf_free(&r->bout);
     buf_free(&r->replay);
+    buf_free(&r->scratch);
     modlisp_parser_free(&r->rparser);
     modlisp_response_free(&r->resp);
     free(r);
@@ -646,27 +648,26 @@ static void request_on_connected(struct request *r)
  * it to its error log, where mod_lisp's ap_log_error put them. */
 static void request_forward_log_fields(struct request *r)
 {
-    struct buf lines = BUF_INIT;
+    struct buf *lines = &r->scratch;
+    buf_clear(lines);
     for (size_t i = 0; i < r->resp.nfields; i++) {
         const struct modlisp_field *f = &r->resp.fields[i];
         if (f->kind == MODLISP_FIELD_HEADER)
             continue;
         struct slice name = modlisp_field_name(&r->resp, f);
         struct slice value = modlisp_field_value(&r->resp, f);
-        buf_printf(&lines, "%s: %.*s: %.*s\n", request_backend_name(r), (int)name.len,
+        buf_printf(lines, "%s: %.*s: %.*s\n", request_backend_name(r), (int)name.len,
                    (const char *)name.ptr, (int)value.len, (const char *)value.ptr);
     }
-    conn_stream(r->conn, FCGI_STDERR, r->id, buf_data(&lines), buf_size(&lines));
-    buf_free(&lines);
+    conn_stream(r->conn, FCGI_STDERR, r->id, buf_data(lines), buf_size(lines));
 }
 
 static void request_send_head(struct request *r)
 {
-    struct buf head = BUF_INIT;
-    cgi_response_head_encode(&head, &r->resp, r->head_request,
+    buf_clear(&r->scratch);
+    cgi_response_head_encode(&r->scratch, &r->resp, r->head_request,
                              r->srv->cfg->default_content_type);
-    conn_stream(r->conn, FCGI_STDOUT, r->id, buf_data(&head), buf_size(&head));
-    buf_free(&head);
+    conn_stream(r->conn, FCGI_STDOUT, r->id, buf_data(&r->scratch), buf_size(&r->scratch));
     request_forward_log_fields(r);
     r->head_sent = true;
     r->body_left = r->resp.body_length;
@@ -866,6 +867,7 @@ void request_free(struct request *r)
     cgi_request_clear(&r->cgi);
     request_buf_recycle(&r->bout);
     request_buf_recycle(&r->replay);
+    request_buf_recycle(&r->scratch);
     request_buf_recycle(&r->cgi.store);
     request_buf_recycle(&r->resp.store);
     modlisp_response_clear(&r->resp);

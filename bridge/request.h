@@ -58,6 +58,8 @@ struct request {
     bool reused;                    /* bfd is a kept socket */
     bool retried;                   /* already re-sent once on a fresh socket */
     struct buf bout;                /* owned: bytes for the Lisp, not yet written */
+    struct buf scratch;             /* owned: the CGI head, an error page or STDERR
+                                       lines while they are framed into records */
     struct buf replay;              /* owned: what was written on a kept socket, until
                                        the first reply byte (for the one re-send) */
 

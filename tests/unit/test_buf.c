@@ -318,6 +318,27 @@ static void test_slice_is_one_line(void)
     }
 }
 
+static void test_append_u64(void)
+{
+    static const struct {
+        uint64_t v;
+        const char *text;
+    } cases[] = {
+        {0, "0"}, {7, "7"}, {10, "10"}, {65535, "65535"}, {1073741824, "1073741824"},
+        {UINT64_MAX, "18446744073709551615"},
+    };
+    for (size_t i = 0; i < NELEMS(cases); i++) {
+        char digits[20];
+        size_t n = u64_decimal(digits, cases[i].v);
+        CU_ASSERT(n == strlen(cases[i].text) && memcmp(digits, cases[i].text, n) == 0);
+        struct buf b = BUF_INIT;
+        buf_append_str(&b, "x");
+        buf_append_u64(&b, cases[i].v);
+        CU_ASSERT(buf_size(&b) == n + 1 && memcmp(buf_data(&b) + 1, cases[i].text, n) == 0);
+        buf_free(&b);
+    }
+}
+
 void suite_buf(void)
 {
     static const CU_TestInfo tests[] = {
@@ -331,6 +352,7 @@ void suite_buf(void)
         {"clear and free", test_clear_free},
         {"slice_eq and slice_eq_nocase", test_slice_eq},
         {"slice_is_one_line", test_slice_is_one_line},
+        {"u64_decimal and buf_append_u64", test_append_u64},
         CU_TEST_INFO_NULL,
     };
     unit_add_suite("buf", tests);
