@@ -136,8 +136,7 @@ b_stop() {
     for pid in "$@"; do
         if kill -TERM "$pid" 2>/dev/null; then
             i=0
-            while kill -0 "$pid" 2>/dev/null && [ "$(ps -o stat= -p "$pid" 2>/dev/null)" != Z ] &&
-                  [ $i -lt 50 ]; do
+            while running "$pid" && [ $i -lt 50 ]; do
                 sleep 0.1
                 i=$((i + 1))
             done
@@ -178,10 +177,16 @@ cleanup() {
     exit "$status"
 }
 
+# free_port: a port nothing listens on, below the kernel's ephemeral range:
+# a port inside it may be the local end of one of the many connections a
+# round leaves in TIME_WAIT (the server then cannot bind it), and a connect
+# to it may even connect to itself (so a probe would see a listener).
 free_port() {
-    local port
+    local port low
+    low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    [ "${low:-0}" -gt 12000 ] || low=32768
     while :; do
-        port=$(( (RANDOM * 32768 + RANDOM) % 20000 + 20000 ))
+        port=$(( (RANDOM * 32768 + RANDOM) % (low - 10000) + 10000 ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0
@@ -201,6 +206,16 @@ wait_for() {
     return 1
 }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# running PID: PID exists and is not a zombie.
+running() {
+    kill -0 "$1" 2>/dev/null || return 1
+    case $(ps -o stat= -p "$1" 2>/dev/null) in Z* | '') return 1 ;; esac
+    return 0
+}
+# alive_and_listening PID PORT: PID still runs and 127.0.0.1:PORT accepts.
+alive_and_listening() {
+    running "$1" && port_open "$2"
+}
 
 # --- running as nobody ----------------------------------------------------------
 
@@ -309,9 +324,12 @@ run_wrk() {
     [ "${CFG_STATE[$name]}" = ok ] || return 0
     # shellcheck disable=SC2086 # components are words
     before=$(ticks ${CFG_COMP[$name]})
-    out=$(/usr/bin/time -o "$B_DIR/results/wrk.time" -f 'WRKTIME %U %S' \
-        wrk -t"$BENCH_THREADS" -c"$BENCH_CONNS" -d"${secs}s" --timeout 5s -s "$WRK_LUA" \
-        "${CFG_URL[$name]}" 2>&1)
+    # GNU time gives wrk's own CPU (0 0 without it)
+    local timer=()
+    echo "WRKTIME 0 0" >"$B_DIR/results/wrk.time"
+    [ -x /usr/bin/time ] && timer=(/usr/bin/time -o "$B_DIR/results/wrk.time" -f 'WRKTIME %U %S')
+    out=$("${timer[@]}" wrk -t"$BENCH_THREADS" -c"$BENCH_CONNS" -d"${secs}s" --timeout 5s \
+        -s "$WRK_LUA" "${CFG_URL[$name]}" 2>&1)
     # shellcheck disable=SC2086
     after=$(ticks ${CFG_COMP[$name]})
     printf '%s\n' "$out" >>"$B_DIR/results/$name.wrk"
@@ -445,7 +463,7 @@ start_sbcl() {
         "${RUNAS[@]}" sbcl --noinform --non-interactive --no-userinit \
         --load "$B_DIR/src/modlisp-app.lisp"
     SBCL_PID=$B_LAST
-    if ! wait_for 120 port_open "$port"; then
+    if ! wait_for 120 alive_and_listening "$SBCL_PID" "$port"; then
         say "run.sh: the SBCL cl-modlisp app does not start: $(tail -n 5 "$B_DIR/logs/sbcl-modlisp.log")"
         return 1
     fi
@@ -460,7 +478,7 @@ start_hunchentoot() {
         "${RUNAS[@]}" sbcl --noinform --non-interactive --no-userinit \
         --load "$B_DIR/src/hunchentoot-hello.lisp"
     HT_PID=$B_LAST
-    if ! wait_for 180 port_open "$HT_PORT"; then
+    if ! wait_for 180 alive_and_listening "$HT_PID" "$HT_PORT"; then
         say "run.sh: Hunchentoot does not start: $(tail -n 5 "$B_DIR/logs/hunchentoot.log")"
         return 1
     fi
@@ -600,6 +618,20 @@ have() {
     [ -z "$missing" ] && return 0
     say "  missing:$missing"
     return 1
+}
+
+# idle_check SECTION: the machine's CPU use over 1 s before a section
+# starts (nothing of this run is busy then): anything else running skews
+# every figure, so the report says so.
+idle_check() {
+    local a b
+    a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+    sleep 1
+    b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)
+    local busy=$(( (b - a) * 100 / HZ ))
+    if [ "$busy" -gt 10 ]; then
+        extra "WARNING: before section $1 the machine was ${busy}% busy (of $(( $(nproc) * 100 ))%) with something else: its figures are not clean"
+    fi
 }
 
 SKIPPED=()
@@ -1029,16 +1061,15 @@ section_g() {
         skip g "the descriptor limit ($(ulimit -Hn)) is below $need"
         return
     fi
-    (
-        ulimit -n "$need"
-        exec setsid "${RUNAS[@]}" "$B_DIR/bin/fcgi-lisp" --listen "unix:$d/f.sock" --backend "$FAKE_URL" \
-            --max-conns "$(( BENCH_IDLE_CONNS + 16 ))"
-    ) >"$B_DIR/logs/fcgi-lisp-g.log" 2>&1 &
-    pid=$!
-    b_adopt "$pid"
-    wait_for 10 test -S "$d/f.sock" || { skip g "fcgi-lisp does not start: $(cat "$B_DIR/logs/fcgi-lisp-g.log")"; B_STATUS=1; return; }
+    # a fresh fcgi-lisp for each idle measurement: the heap the first one
+    # grew would otherwise be reused by the second
+    start_g_bridge "$d" "$need" 1 || return
+    pid=$G_PID
     out=$(ulimit -n "$need"; "$FCGI_LOAD" idle --connect "unix:$d/f.sock" -n "$BENCH_IDLE_CONNS" --pid "$pid" 2>&1)
     extra "g: connected, nothing sent:     $out  $(idle_verdict "$out")"
+    b_stop "$pid"
+    start_g_bridge "$d" "$need" 2 || return
+    pid=$G_PID
     out=$(ulimit -n "$need"; "$FCGI_LOAD" idle --connect "unix:$d/f.sock" -n "$BENCH_IDLE_CONNS" --request --pid "$pid" 2>&1)
     extra "g: after one KEEP_CONN request: $out  $(idle_verdict "$out")"
     local t
@@ -1053,6 +1084,25 @@ section_g() {
     extra "g: fcgi-lisp VmRSS $(status_kb "$pid" VmRSS) KiB, VmHWM $(status_kb "$pid" VmHWM) KiB; fake-lisp processes: $(pgrep -c -f -- "$B_DIR/bin/fake-lisp")"
     [ "$BENCH_PROFILE" = 1 ] && profile_callgrind "$d"
     b_stop "$pid"
+}
+
+# start_g_bridge DIR FDS N: fcgi-lisp on DIR/f.sock with FDS descriptors
+# allowed; sets G_PID.
+start_g_bridge() {
+    local d=$1 need=$2
+    rm -f "$d/f.sock"
+    (
+        ulimit -n "$need"
+        exec setsid "${RUNAS[@]}" "$B_DIR/bin/fcgi-lisp" --listen "unix:$d/f.sock" --backend "$FAKE_URL" \
+            --max-conns "$(( BENCH_IDLE_CONNS + 16 ))"
+    ) >"$B_DIR/logs/fcgi-lisp-g$3.log" 2>&1 &
+    G_PID=$!
+    b_adopt "$G_PID"
+    if ! wait_for 10 test -S "$d/f.sock"; then
+        skip g "fcgi-lisp does not start: $(cat "$B_DIR/logs/fcgi-lisp-g$3.log")"
+        B_STATUS=1
+        return 1
+    fi
 }
 
 idle_verdict() {
@@ -1130,13 +1180,13 @@ note "fcgi-lisp bench: $FCGI_LISP ($FCGI_LISP_VERSION)"
 note "machine: $MACHINE"
 note "rounds: $BENCH_ROUNDS x $BENCH_SECONDS s (+ warm-up $BENCH_WARMUP_SECONDS s), wrk -t$BENCH_THREADS -c$BENCH_CONNS, nginx workers $BENCH_NGINX_WORKERS; sections: $only"
 
-want a && section_a
-want b && section_b
-want c && section_c
-want d && section_d
-want e && section_e
-want f && section_f
-want g && section_g
+want a && idle_check a && section_a
+want b && idle_check b && section_b
+want c && idle_check c && section_c
+want d && idle_check d && section_d
+want e && idle_check e && section_e
+want f && idle_check f && section_f
+want g && idle_check g && section_g
 
 # --- report --------------------------------------------------------------------------------
 
