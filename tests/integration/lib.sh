@@ -85,7 +85,9 @@ it_cleanup() {
 # it_free_port: prints a TCP port on 127.0.0.1 that nothing listens on.
 it_free_port() {
     while :; do
-        port=$(( (($$ + $(date +%N | sed 's/^0*//') ) % 20000) + 20000 ))
+        # 10000..31999: below Linux's ephemeral range (32768..60999), where an
+        # outgoing connection could take the port or even connect to itself.
+        port=$(( (($$ + $(date +%N | sed 's/^0*//') ) % 22000) + 10000 ))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0
