@@ -17,6 +17,8 @@
 
 #include "log.h"
 #include "request.h"
+#include "sock.h"
+#include "watch.h"
 #include "xalloc.h"
 
 /* Lingering close: after our last byte, wait this long for the peer's EOF so
@@ -45,6 +47,9 @@ void conn_new(struct server *srv, int fd, const char *peer)
     srv->conns = c;
     srv->n_conns++;
     log_debug("connection from %s", c->peer);
+    /* Web servers write the request right after connecting, so it is
+     * usually here already: reading now saves a trip through the loop. */
+    conn_io_cb(srv->loop, &c->io, EV_READ);
 }
 
 /* Sets the watcher's events from the connection's state. */
@@ -57,12 +62,7 @@ static void conn_update_events(struct conn *c)
         events |= EV_READ;
     if (buf_size(&c->out) > 0)
         events |= EV_WRITE;
-    if (events == (c->io.events & (EV_READ | EV_WRITE)) && ev_is_active(&c->io))
-        return;
-    ev_io_stop(c->srv->loop, &c->io);
-    ev_io_set(&c->io, c->fd, events);
-    if (events)
-        ev_io_start(c->srv->loop, &c->io);
+    watch_io_events(c->srv->loop, &c->io, events);
 }
 
 static struct request *conn_find_request(const struct conn *c, uint16_t id)
@@ -121,6 +121,7 @@ void conn_end_request(struct conn *c, struct request *r, uint32_t app_status,
     /* FastCGI spec 5.3: a Responder's stdout ends with an empty record. */
     fcgi_record_append(&c->out, FCGI_STDOUT, r->id, NULL, 0);
     fcgi_end_request_append(&c->out, r->id, app_status, protocol_status);
+    c->input_complete = c->n_reqs == 0 && r->stdin_done;
     conn_after_last_request(c, r->keep_conn);
     conn_flush(c);
 }
@@ -154,8 +155,16 @@ void conn_unblock_read(struct conn *c)
     conn_update_events(c);
 }
 
+/* Closes after the last reply. A close with unread input makes the kernel
+ * send a reset, which can destroy the reply before the web server read it;
+ * so unless the web server has said all it will and nothing of it is
+ * unread, shut down for writing and wait (bounded) for its EOF. */
 static void conn_start_linger(struct conn *c)
 {
+    if (c->input_complete && sock_input_empty(c->fd)) {
+        conn_close(c, "request done");
+        return;
+    }
     if (shutdown(c->fd, SHUT_WR) < 0) {
         conn_close(c, "shutdown failed");
         return;

@@ -35,6 +35,8 @@ struct conn {
                                           out to fall under CONN_OUT_LOW */
     bool close_after_write;            /* close once out is flushed */
     bool lingering;                    /* shut down for writing, discarding input until EOF */
+    bool input_complete;               /* the last request's STDIN ended: the web server
+                                          sends nothing more unless it aborts */
     bool closed;
     char peer[64];                     /* for log lines */
     struct conn *prev, *next;          /* server's live list */

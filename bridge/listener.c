@@ -19,10 +19,6 @@
 #include "sock.h"
 #include "xalloc.h"
 
-/* Connections accepted per readiness event, so one busy listener does not
- * starve the connections already open. */
-#define LISTENER_ACCEPT_BURST 64
-
 static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents);
 
 static void listener_init(struct listener *l, struct server *srv, int fd)
@@ -114,11 +110,16 @@ static void listener_peer_ip(const struct sockaddr_storage *ss, char *out, size_
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)outlen);
 }
 
+/* Accepts one connection per readiness event, as nginx does by default
+ * (multi_accept off): the listener is level-triggered, so the loop comes
+ * straight back while more wait, the connections already open get their
+ * turn in between, and a web server that opens one connection per request
+ * (mod_fcgid) does not cost an accept() failing with EAGAIN each time. */
 static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct listener *l = (struct listener *)w;
     struct server *srv = l->srv;
-    for (int i = 0; i < LISTENER_ACCEPT_BURST; i++) {
+    for (;;) {
         if (srv->n_conns >= srv->cfg->max_conns) {
             server_accept_pause(srv, "max-conns connections are open");
             return;
@@ -152,5 +153,6 @@ static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
         else
             snprintf(peer, sizeof peer, "%.63s", l->name);
         conn_new(srv, fd, peer);
+        return;
     }
 }

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "sock.h"
 #include "upstream.h"
+#include "watch.h"
 #include "xalloc.h"
 
 /* Request bytes queued for the Lisp above which the web server's connection
@@ -93,7 +94,7 @@ static void request_exchange_timer(struct request *r)
 
 static void request_backend_update(struct request *r)
 {
-    if (r->bfd < 0)
+    if (r->bsock == NULL)
         return;
     int events = 0;
     if (r->phase == REQUEST_CONNECTING) {
@@ -104,25 +105,19 @@ static void request_backend_update(struct request *r)
         if (!r->output_paused && !r->response_done)
             events |= EV_READ;
     }
-    if (ev_is_active(&r->bio) && (r->bio.events & (EV_READ | EV_WRITE)) == events)
-        return;
-    ev_io_stop(r->srv->loop, &r->bio);
-    ev_io_set(&r->bio, r->bfd, events);
-    if (events)
-        ev_io_start(r->srv->loop, &r->bio);
+    watch_io_events(r->srv->loop, &r->bsock->io, events);
 }
 
 /* Gives the backend socket back to the pool (keep) or closes it. */
 static void request_backend_release(struct request *r, bool keep)
 {
-    if (r->bfd < 0)
+    if (r->bsock == NULL)
         return;
-    ev_io_stop(r->srv->loop, &r->bio);
     if (keep)
-        upstream_keep(r->srv, r->be, r->bfd);
+        upstream_keep(r->srv, r->bsock);
     else
-        close(r->bfd);
-    r->bfd = -1;
+        upstream_sock_close(r->srv, r->bsock);
+    r->bsock = NULL;
 }
 
 static void request_unblock_conn(struct request *r)
@@ -363,11 +358,8 @@ struct request *request_new(struct conn *c, uint16_t id, bool keep_conn)
     r->id = id;
     r->keep_conn = keep_conn;
     r->phase = REQUEST_PARAMS;
-    r->bfd = -1;
     fcgi_params_init(&r->params, cfg->max_params);
     spool_init(&r->spool, cfg->spool_memory, cfg->spool_dir);
-    ev_init(&r->bio, request_backend_cb);
-    r->bio.data = r;
     ev_init(&r->timer, request_timer_cb);
     r->timer.data = r;
     conn_attach_request(c, r);
@@ -542,7 +534,7 @@ static void request_backend_write(struct request *r)
             return;
         if (buf_size(&r->bout) == 0)
             break;
-        ssize_t n = send(r->bfd, buf_data(&r->bout), buf_size(&r->bout), MSG_NOSIGNAL);
+        ssize_t n = send(r->bsock->io.fd, buf_data(&r->bout), buf_size(&r->bout), MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -563,9 +555,16 @@ static void request_backend_write(struct request *r)
     request_backend_update(r);
 }
 
-static void request_exchange_start(struct request *r, int fd)
+/* Makes s the request's backend socket, its watcher calling back r. */
+static void request_hold_sock(struct request *r, struct upstream_sock *s)
 {
-    r->bfd = fd;
+    ev_set_cb(&s->io, request_backend_cb);
+    s->io.data = r;
+    r->bsock = s;
+}
+
+static void request_exchange_start(struct request *r)
+{
     r->phase = REQUEST_EXCHANGE;
     r->reuse_ok = true;
     request_exchange_timer(r);
@@ -595,15 +594,15 @@ static bool request_connect_to(struct request *r)
         request_connect_failed(r, errno);
         return false;
     }
+    request_hold_sock(r, upstream_sock_new(r->be, fd));
     if (in_progress) {
-        r->bfd = fd;
         r->phase = REQUEST_CONNECTING;
         request_backend_update(r);
         request_timer_arm(r, r->srv->cfg->connect_timeout);
         return true;
     }
     upstream_mark_up(r->srv, r->be);
-    request_exchange_start(r, fd);
+    request_exchange_start(r);
     return true;
 }
 
@@ -616,10 +615,11 @@ static void request_connect_next(struct request *r)
         r->be = be;
         r->reused = false;
         if (r->may_reuse && !r->retried) {
-            int fd = upstream_take_idle(r->srv, be);
-            if (fd >= 0) {
+            struct upstream_sock *s = upstream_take_idle(r->srv, be);
+            if (s != NULL) {
+                request_hold_sock(r, s);
                 r->reused = true;
-                request_exchange_start(r, fd);
+                request_exchange_start(r);
                 return;
             }
         }
@@ -633,7 +633,7 @@ static void request_connect_next(struct request *r)
 
 static void request_on_connected(struct request *r)
 {
-    int err = sock_error(r->bfd);
+    int err = sock_error(r->bsock->io.fd);
     if (err != 0) {
         request_backend_release(r, false);
         request_connect_failed(r, err);
@@ -641,7 +641,7 @@ static void request_on_connected(struct request *r)
         return;
     }
     upstream_mark_up(r->srv, r->be);
-    request_exchange_start(r, r->bfd);
+    request_exchange_start(r);
 }
 
 /* Sends a line per Log* and Note field to FCGI_STDERR: the web server writes
@@ -763,7 +763,7 @@ static void request_backend_eof(struct request *r)
 static void request_backend_read(struct request *r)
 {
     uint8_t *rbuf = r->srv->rbuf;
-    ssize_t n = read(r->bfd, rbuf, SERVER_READ_SIZE);
+    ssize_t n = read(r->bsock->io.fd, rbuf, SERVER_READ_SIZE);
     if (n < 0) {
         if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
             request_backend_failed(r, errno, "read");
@@ -790,7 +790,7 @@ static void request_backend_cb(struct ev_loop *loop, ev_io *w, int revents)
     }
     if (revents & EV_READ)
         request_backend_read(r);
-    if ((revents & EV_WRITE) && r->phase == REQUEST_EXCHANGE && r->bfd >= 0)
+    if ((revents & EV_WRITE) && r->phase == REQUEST_EXCHANGE && r->bsock != NULL)
         request_backend_write(r);
 }
 

@@ -52,10 +52,10 @@ struct request {
     struct backend *be;             /* borrowed: the backend in use, NULL before */
     size_t rr_first, attempt;       /* round robin position and backends tried */
     int connect_errno;              /* why the last connection attempt failed */
-    int bfd;                        /* backend socket, -1 when none */
-    ev_io bio;                      /* on bfd */
+    struct upstream_sock *bsock;    /* owned while held: the backend socket, NULL when
+                                       none; its watcher calls request_backend_cb */
     bool may_reuse;                 /* small enough to re-send: a kept socket may carry it */
-    bool reused;                    /* bfd is a kept socket */
+    bool reused;                    /* bsock is a kept socket */
     bool retried;                   /* already re-sent once on a fresh socket */
     struct buf bout;                /* owned: bytes for the Lisp, not yet written */
     struct buf scratch;             /* owned: the CGI head, an error page or STDERR
@@ -69,8 +69,8 @@ struct request {
     bool reply_started;             /* a byte of the reply came */
     bool head_sent;                 /* a CGI head went to the web server */
     int64_t body_left;              /* reply body bytes still to read; -1: until EOF */
-    bool reuse_ok;                  /* nothing seen that forbids keeping bfd */
-    bool output_paused;             /* stopped reading bfd: the client's queue is full */
+    bool reuse_ok;                  /* nothing seen that forbids keeping bsock */
+    bool output_paused;             /* stopped reading bsock: the client's queue is full */
     bool response_done;             /* the whole answer is queued for the web server */
     uint32_t app_status;            /* END_REQUEST appStatus once STDIN has ended: 0, or 1
                                        when the reply was cut short */

@@ -14,12 +14,12 @@
 struct conn;
 struct request;
 struct listener;
-struct idle_sock;
+struct upstream_sock;
 
 /* One Lisp backend and its kept sockets. */
 struct backend {
     const struct backend_url *url; /* borrowed from the config */
-    struct idle_sock *idle;        /* owned: kept sockets, most recently used first */
+    struct upstream_sock *idle;    /* owned: kept sockets, most recently used first */
     size_t n_idle;
     ev_tstamp down_until;          /* refused a connection: not picked before this */
     bool was_down;                 /* marked down since it last accepted a connection */

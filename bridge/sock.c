@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -118,6 +119,12 @@ int sock_error(int fd)
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &val, &len) < 0)
         return errno;
     return val;
+}
+
+bool sock_input_empty(int fd)
+{
+    int n = 0;
+    return ioctl(fd, FIONREAD, &n) == 0 && n == 0;
 }
 
 void sock_guard_stdio(void)

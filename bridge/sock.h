@@ -32,6 +32,9 @@ int sock_connect(const struct addr *a, bool *in_progress);
 /* The pending error of a connecting socket (0 when connected). */
 int sock_error(int fd);
 
+/* True when fd's receive queue holds no unread byte (FIONREAD). */
+bool sock_input_empty(int fd);
+
 /* Makes sure fds 0, 1 and 2 are open (on /dev/null if closed) so that no
  * socket is ever handed a standard descriptor by accident (FastCGI spec 2.2
  * says stdout and stderr are closed when an application is spawned). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "watch.h"
 #include "xalloc.h"
 
 /* A backend that refused a connection is skipped for this long (lighttpd's
@@ -45,7 +46,22 @@ struct backend *upstream_pick(struct server *srv, size_t first, size_t attempt)
     return NULL;
 }
 
-static void upstream_idle_unlink(struct server *srv, struct idle_sock *s)
+struct upstream_sock *upstream_sock_new(struct backend *be, int fd)
+{
+    struct upstream_sock *s = xcalloc(1, sizeof *s);
+    s->be = be;
+    ev_io_init(&s->io, NULL, fd, 0);
+    return s;
+}
+
+void upstream_sock_close(struct server *srv, struct upstream_sock *s)
+{
+    ev_io_stop(srv->loop, &s->io);
+    close(s->io.fd);
+    free(s);
+}
+
+static void upstream_idle_unlink(struct server *srv, struct upstream_sock *s)
 {
     struct backend *be = s->be;
     if (s->prev)
@@ -54,50 +70,44 @@ static void upstream_idle_unlink(struct server *srv, struct idle_sock *s)
         be->idle = s->next;
     if (s->next)
         s->next->prev = s->prev;
+    s->prev = s->next = NULL;
     be->n_idle--;
     srv->n_idle_total--;
-    ev_io_stop(srv->loop, &s->io);
-}
-
-static void upstream_idle_close(struct server *srv, struct idle_sock *s)
-{
-    upstream_idle_unlink(srv, s);
-    close(s->io.fd);
-    free(s);
 }
 
 /* A kept socket became readable: the Lisp closed it or sent stray bytes;
  * either way it cannot carry the next request. */
 static void upstream_idle_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-    struct idle_sock *s = (struct idle_sock *)w;
+    struct upstream_sock *s = w->data;
     struct server *srv = ev_userdata(loop);
     log_debug("backend %s: kept socket closed by the Lisp", s->be->url->text);
-    upstream_idle_close(srv, s);
-}
-
-int upstream_take_idle(struct server *srv, struct backend *be)
-{
-    struct idle_sock *s = be->idle;
-    if (s == NULL)
-        return -1;
-    int fd = s->io.fd;
     upstream_idle_unlink(srv, s);
-    free(s);
-    return fd;
+    upstream_sock_close(srv, s);
 }
 
-void upstream_keep(struct server *srv, struct backend *be, int fd)
+struct upstream_sock *upstream_take_idle(struct server *srv, struct backend *be)
+{
+    struct upstream_sock *s = be->idle;
+    if (s == NULL)
+        return NULL;
+    upstream_idle_unlink(srv, s);
+    ev_io_stop(srv->loop, &s->io);
+    return s;
+}
+
+void upstream_keep(struct server *srv, struct upstream_sock *s)
 {
     if (srv->n_idle_total >= srv->cfg->max_sockets || srv->draining) {
-        close(fd);
+        upstream_sock_close(srv, s);
         return;
     }
-    struct idle_sock *s = xcalloc(1, sizeof *s);
-    s->be = be;
+    struct backend *be = s->be;
     s->since = ev_now(srv->loop);
-    ev_io_init(&s->io, upstream_idle_cb, fd, EV_READ);
-    ev_io_start(srv->loop, &s->io);
+    ev_set_cb(&s->io, upstream_idle_cb);
+    s->io.data = s;
+    watch_io_events(srv->loop, &s->io, EV_READ);
+    s->prev = NULL;
     s->next = be->idle;
     if (be->idle)
         be->idle->prev = s;
@@ -125,11 +135,13 @@ void upstream_sweep(struct server *srv, bool force)
 {
     ev_tstamp limit = ev_now(srv->loop) - srv->cfg->io_timeout;
     for (size_t i = 0; i < srv->n_backends; i++) {
-        struct idle_sock *s = srv->backends[i].idle;
+        struct upstream_sock *s = srv->backends[i].idle;
         while (s != NULL) {
-            struct idle_sock *next = s->next;
-            if (force || s->since < limit)
-                upstream_idle_close(srv, s);
+            struct upstream_sock *next = s->next;
+            if (force || s->since < limit) {
+                upstream_idle_unlink(srv, s);
+                upstream_sock_close(srv, s);
+            }
             s = next;
         }
     }

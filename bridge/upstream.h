@@ -9,13 +9,17 @@
 
 #include "server.h"
 
-/* A kept socket waiting for the next request. Its read watcher notices the
- * Lisp closing it (or sending stray bytes) and closes it. */
-struct idle_sock {
-    ev_io io;
-    struct backend *be;       /* borrowed */
-    ev_tstamp since;          /* when it was kept */
-    struct idle_sock *prev, *next;
+/* One connection to a Lisp backend, from connect() to close(). A request
+ * holds it while it talks to the Lisp (io calls the request's callback with
+ * io.data = the request); between requests it waits in its backend's idle
+ * list, where io notices the Lisp closing it (or sending stray bytes). The
+ * same watcher serves its whole life: a hand-over changes the callback and
+ * the events, never the fd, so epoll is not asked to add it again. */
+struct upstream_sock {
+    ev_io io;                           /* io.fd is the socket */
+    struct backend *be;                 /* borrowed */
+    ev_tstamp since;                    /* when it was last kept */
+    struct upstream_sock *prev, *next;  /* be's idle list while kept */
 };
 
 /* The attempt-th backend to try for a new request (round robin, skipping
@@ -24,10 +28,15 @@ struct backend *upstream_pick(struct server *srv, size_t first, size_t attempt);
 /* The index round robin starts at for the next request; advances it. */
 size_t upstream_rr_start(struct server *srv);
 
-/* Takes a kept socket to be: its fd, or -1 when there is none. */
-int upstream_take_idle(struct server *srv, struct backend *be);
-/* Keeps fd for reuse (closes it when max_sockets are kept already). */
-void upstream_keep(struct server *srv, struct backend *be, int fd);
+/* Wraps fd, a socket connected (or connecting) to be; its watcher is
+ * stopped, with cb and data to be set by the holder. */
+struct upstream_sock *upstream_sock_new(struct backend *be, int fd);
+/* Stops s's watcher, closes its socket and frees s. */
+void upstream_sock_close(struct server *srv, struct upstream_sock *s);
+/* Takes a kept socket to be (watcher stopped), or NULL when there is none. */
+struct upstream_sock *upstream_take_idle(struct server *srv, struct backend *be);
+/* Keeps s for reuse, or closes it when max_sockets are kept already. */
+void upstream_keep(struct server *srv, struct upstream_sock *s);
 /* Marks be down after a refused connection; the caller logs it with the
  * request it failed. */
 void upstream_mark_down(struct server *srv, struct backend *be);
