@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -97,11 +98,67 @@ void conn_detach_request(struct conn *c, struct request *r)
     c->srv->n_requests--;
 }
 
+/* Stream data at least this long is written from where it lies, with what
+ * is queued before it, by one writev; shorter data is queued, so that a small
+ * reply's head, body and END_REQUEST still go out in one write. */
+#define CONN_DIRECT_MIN 4096
+/* Records per writev (each is a header and a content entry). */
+#define CONN_WRITEV_RECORDS 8
+
+/* Writes the queued output and as many whole records of data as the socket
+ * takes, queueing the unwritten part of a record cut short. Returns the data
+ * bytes written or queued. Stops at EAGAIN; on any other error it leaves the
+ * rest to conn_flush, which reports it. */
+static size_t conn_stream_direct(struct conn *c, uint8_t type, uint16_t id, const uint8_t *data,
+                                 size_t len)
+{
+    uint8_t headers[CONN_WRITEV_RECORDS][FCGI_HEADER_LEN];
+    struct iovec iov[1 + 2 * CONN_WRITEV_RECORDS];
+    size_t done = 0;
+    while (done < len) {
+        size_t queued = buf_size(&c->out), n_iov = 0, framed;
+        if (queued > 0)
+            iov[n_iov++] = (struct iovec){(void *)buf_data(&c->out), queued};
+        n_iov += fcgi_stream_frame(headers, iov + n_iov, CONN_WRITEV_RECORDS, type, id,
+                                   data + done, len - done, &framed);
+        ssize_t n = writev(c->fd, iov, (int)n_iov);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            c->write_blocked = true;
+            return done;
+        }
+        size_t written = (size_t)n, from_queue = written < queued ? written : queued;
+        buf_consume(&c->out, from_queue);
+        written -= from_queue;
+        bool whole = true;
+        for (size_t i = queued > 0 ? 1 : 0; i < n_iov; i++) {
+            if (written >= iov[i].iov_len) {
+                written -= iov[i].iov_len;
+                continue;
+            }
+            buf_append(&c->out, (const uint8_t *)iov[i].iov_base + written,
+                       iov[i].iov_len - written);
+            written = 0;
+            whole = false;
+        }
+        done += framed;
+        if (!whole) {
+            c->write_blocked = true;
+            break;
+        }
+    }
+    return done;
+}
+
 void conn_stream(struct conn *c, uint8_t type, uint16_t id, const void *data, size_t len)
 {
     if (c->closed)
         return;
-    fcgi_stream_append(&c->out, type, id, data, len);
+    size_t done = 0;
+    if (len >= CONN_DIRECT_MIN && !c->write_blocked && !c->lingering)
+        done = conn_stream_direct(c, type, id, data, len);
+    fcgi_stream_append(&c->out, type, id, (const uint8_t *)data + done, len - done);
 }
 
 static void conn_after_last_request(struct conn *c, bool keep_conn)
@@ -190,14 +247,18 @@ void conn_flush(struct conn *c)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                c->write_blocked = true;
                 break;
+            }
             log_info("connection from %s: write failed: %s", c->peer, strerror(errno));
             conn_close(c, "write failed");
             return;
         }
         buf_consume(&c->out, (size_t)n);
     }
+    if (buf_size(&c->out) == 0)
+        c->write_blocked = false;
     if (buf_size(&c->out) == 0 && c->close_after_write && !c->lingering) {
         conn_start_linger(c);
         return;
@@ -323,6 +384,11 @@ static void conn_parse_input(struct conn *c, const uint8_t *data, size_t n)
     enum parse_rc rc;
     while (!c->closed && (rc = fcgi_parser_feed(&c->parser, &pos, end, &ch)) == PARSE_OK)
         conn_dispatch(c, &ch);
+    /* Body bytes gathered from data are sent before data is reused. */
+    for (struct request *r = c->reqs, *next; r != NULL; r = next) {
+        next = r->next;
+        request_on_input_parsed(r);
+    }
     if (c->closed)
         return;
     if (rc == PARSE_ERROR) {

@@ -33,6 +33,8 @@ struct conn {
     unsigned read_blockers;            /* requests whose backends cannot take more body now */
     bool out_throttled;                /* conn_output_full said yes; requests wait for
                                           out to fall under CONN_OUT_LOW */
+    bool write_blocked;                /* the socket took less than offered; until out is
+                                          flushed, nothing is written around it */
     bool close_after_write;            /* close once out is flushed */
     bool lingering;                    /* shut down for writing, discarding input until EOF */
     bool input_complete;               /* the last request's STDIN ended: the web server
@@ -46,7 +48,10 @@ struct conn {
 /* Takes ownership of an accepted, non-blocking fd. */
 void conn_new(struct server *srv, int fd, const char *peer);
 
-/* Appends a stream's bytes (STDOUT or STDERR) for request id. */
+/* Sends a stream's bytes (STDOUT or STDERR) for request id, after what is
+ * queued: short data is queued, long data is written at once where it lies
+ * (writev) and only what the socket does not take is copied into the queue.
+ * Errors are left to conn_flush, which the caller calls next. */
 void conn_stream(struct conn *c, uint8_t type, uint16_t id, const void *data, size_t len);
 /* Links a new request into c's list. */
 void conn_attach_request(struct conn *c, struct request *r);

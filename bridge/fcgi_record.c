@@ -184,6 +184,24 @@ void fcgi_stream_append(struct buf *out, uint8_t type, uint16_t request_id, cons
     }
 }
 
+size_t fcgi_stream_frame(uint8_t (*headers)[FCGI_HEADER_LEN], struct iovec *iov,
+                         size_t max_records, uint8_t type, uint16_t request_id, const void *data,
+                         size_t len, size_t *framed)
+{
+    const uint8_t *p = data;
+    size_t done = 0, records = 0;
+    while (done < len && records < max_records) {
+        size_t n = len - done < FCGI_MAX_CONTENT ? len - done : FCGI_MAX_CONTENT;
+        fcgi_header_encode(headers[records], type, request_id, (uint16_t)n, 0);
+        iov[2 * records] = (struct iovec){headers[records], FCGI_HEADER_LEN};
+        iov[2 * records + 1] = (struct iovec){(void *)(p + done), n};
+        done += n;
+        records++;
+    }
+    *framed = done;
+    return 2 * records;
+}
+
 void fcgi_end_request_append(struct buf *out, uint16_t request_id, uint32_t app_status,
                              uint8_t protocol_status)
 {

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "buf.h"
 #include "parse.h"
@@ -110,6 +111,16 @@ void fcgi_record_append(struct buf *out, uint8_t type, uint16_t request_id, cons
  * records of at most FCGI_MAX_CONTENT bytes as needed; len 0 appends nothing. */
 void fcgi_stream_append(struct buf *out, uint8_t type, uint16_t request_id, const void *data,
                         size_t len);
+
+/* The records fcgi_stream_append would append, without copying the data:
+ * at most max_records records of the stream (type, request_id) over data;
+ * record i's header goes into headers[i], and iov[2i], iov[2i+1] point at
+ * that header and at its content in data. Returns the iovec entries filled
+ * and sets *framed to the data bytes they cover (all of len, or as many
+ * whole records as fit). */
+size_t fcgi_stream_frame(uint8_t (*headers)[FCGI_HEADER_LEN], struct iovec *iov,
+                         size_t max_records, uint8_t type, uint16_t request_id, const void *data,
+                         size_t len, size_t *framed);
 
 /* END_REQUEST (spec 5.5): appStatus first, then protocolStatus. */
 void fcgi_end_request_append(struct buf *out, uint16_t request_id, uint32_t app_status,

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cgi_response.h"
@@ -76,7 +77,7 @@ static void request_timer_arm(struct request *r, double seconds)
 /* Everything for the Lisp is written. */
 static bool request_sent(const struct request *r)
 {
-    return buf_size(&r->bout) == 0 && r->body_queued == r->body_length;
+    return buf_size(&r->bout) == 0 && r->n_gather == 0 && r->body_queued == r->body_length;
 }
 
 /* Re-arms the timer for the exchange: first byte once the request is sent,
@@ -132,6 +133,7 @@ static void request_unblock_conn(struct request *r)
  * reaper; it must not be touched by callbacks any more. */
 static void request_retire(struct request *r)
 {
+    r->n_gather = 0;
     ev_timer_stop(r->srv->loop, &r->timer);
     request_backend_release(r, false);
     request_unblock_conn(r);
@@ -392,12 +394,67 @@ void request_on_params(struct request *r, const struct fcgi_chunk *ch)
     request_start(r);
 }
 
+/* Sends the gathered body pieces with one writev and copies what the socket
+ * did not take into bout. Errors are left to request_backend_write, which
+ * meets them again on the next write. */
+static void request_gather_flush(struct request *r)
+{
+    if (r->n_gather == 0)
+        return;
+    ssize_t sent;
+    do
+        sent = writev(r->bsock->io.fd, r->gather, (int)r->n_gather);
+    while (sent < 0 && errno == EINTR);
+    size_t skip = sent > 0 ? (size_t)sent : 0;
+    for (size_t i = 0; i < r->n_gather; i++) {
+        const struct iovec *v = &r->gather[i];
+        if (skip >= v->iov_len) {
+            skip -= v->iov_len;
+            continue;
+        }
+        buf_append(&r->bout, (const uint8_t *)v->iov_base + skip, v->iov_len - skip);
+        skip = 0;
+    }
+    r->n_gather = 0;
+    if (sent > 0)
+        request_exchange_timer(r);
+}
+
+/* Holds body bytes of the current read for request_gather_flush when they
+ * may go out as they are: connected, nothing queued before them, and not to
+ * be kept for a re-send. False when the caller must copy them into bout. */
+static bool request_gather(struct request *r, const uint8_t *data, size_t n)
+{
+    if (r->phase != REQUEST_EXCHANGE || buf_size(&r->bout) > 0 || (r->reused && !r->reply_started))
+        return false;
+    if (r->n_gather == REQUEST_GATHER_MAX) {
+        request_gather_flush(r);
+        if (buf_size(&r->bout) > 0)
+            return false;
+    }
+    r->gather[r->n_gather++] = (struct iovec){(void *)data, n};
+    return true;
+}
+
+void request_on_input_parsed(struct request *r)
+{
+    if (r->n_gather == 0)
+        return;
+    request_gather_flush(r);
+    if (!r->blocking_conn && buf_size(&r->bout) >= REQUEST_BOUT_HIGH) {
+        r->blocking_conn = true;
+        conn_block_read(r->conn);
+    }
+    request_backend_update(r);
+}
+
 /* Queues body bytes (known length) for the Lisp, at most body_length. */
 static void request_queue_body(struct request *r, const uint8_t *data, size_t len)
 {
     uint64_t room = r->body_length - r->body_queued;
     size_t n = (uint64_t)len > room ? (size_t)room : len;
-    buf_append(&r->bout, data, n);
+    if (n > 0 && !request_gather(r, data, n))
+        buf_append(&r->bout, data, n);
     r->body_queued += n;
     if (r->stdin_done && r->body_queued < r->body_length) {
         log_warn("request %s from %s: STDIN ended after %" PRIu64 " of the %" PRIu64
@@ -673,9 +730,17 @@ static void request_send_head(struct request *r)
     r->body_left = r->resp.body_length;
 }
 
+/* True if a byte of p[0, n) is not ASCII; eight bytes at a time. */
 static bool request_has_high_byte(const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t w[4];
+        memcpy(w, p + i, sizeof w);
+        if ((w[0] | w[1] | w[2] | w[3]) & UINT64_C(0x8080808080808080))
+            return true;
+    }
+    for (; i < n; i++)
         if (p[i] & 0x80)
             return true;
     return false;

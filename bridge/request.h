@@ -8,6 +8,7 @@
 #include <ev.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "buf.h"
 #include "cgi_request.h"
@@ -18,6 +19,10 @@
 #include "spool.h"
 
 struct conn;
+
+/* Body pieces of one read gathered into one writev to the Lisp (nginx sends
+ * STDIN in records of 32 KiB, so a 256 KiB read holds about 8). */
+#define REQUEST_GATHER_MAX 16
 
 enum request_phase {
     REQUEST_PARAMS,     /* reading PARAMS */
@@ -58,6 +63,10 @@ struct request {
     bool reused;                    /* bsock is a kept socket */
     bool retried;                   /* already re-sent once on a fresh socket */
     struct buf bout;                /* owned: bytes for the Lisp, not yet written */
+    struct iovec gather[REQUEST_GATHER_MAX]; /* borrowed: body bytes in the server's read
+                                       buffer, before anything in bout, sent by one
+                                       writev when the connection's read is parsed */
+    size_t n_gather;
     struct buf scratch;             /* owned: the CGI head, an error page or STDERR
                                        lines while they are framed into records */
     struct buf replay;              /* owned: what was written on a kept socket, until
@@ -80,6 +89,10 @@ struct request {
     struct request *reap_next;      /* server's reap list, then its spare list */
 };
 
+/* The connection parsed what one read returned: body bytes the request
+ * holds in the server's read buffer go to the Lisp now (what the socket does
+ * not take is copied into bout). */
+void request_on_input_parsed(struct request *r);
 /* Starts request id on c (BEGIN_REQUEST with the Responder role). */
 struct request *request_new(struct conn *c, uint16_t id, bool keep_conn);
 /* PARAMS, STDIN (any chunk, including the empty record that ends a stream). */

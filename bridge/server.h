@@ -26,7 +26,7 @@ struct backend {
 };
 
 /* Every read (from a web server or a Lisp) goes into server.rbuf. */
-#define SERVER_READ_SIZE 65536
+#define SERVER_READ_SIZE (256 * 1024)
 
 struct server {
     struct ev_loop *loop;             /* borrowed: the default loop */

@@ -133,6 +133,49 @@ static void test_stream_append(void)
     free(data);
 }
 
+/* fcgi_stream_frame, a few records at a time, gives exactly the bytes of
+ * fcgi_stream_append, and its content entries point into the data. */
+static void test_stream_frame(void)
+{
+    static const size_t sizes[] = {1, FCGI_MAX_CONTENT, FCGI_MAX_CONTENT + 1,
+                                   5 * FCGI_MAX_CONTENT + 17};
+    size_t maxlen = sizes[NELEMS(sizes) - 1];
+    uint8_t *data = malloc(maxlen);
+    CU_ASSERT_FATAL(data != NULL);
+    for (size_t i = 0; i < maxlen; i++)
+        data[i] = (uint8_t)(i * 7 + (i >> 12));
+    for (size_t i = 0; i < NELEMS(sizes); i++) {
+        for (size_t max_records = 1; max_records <= 4; max_records++) {
+            struct buf want = BUF_INIT, got = BUF_INIT;
+            fcgi_stream_append(&want, FCGI_STDERR, 0x0305, data, sizes[i]);
+            size_t done = 0;
+            while (done < sizes[i]) {
+                uint8_t headers[4][FCGI_HEADER_LEN];
+                struct iovec iov[8];
+                size_t framed = 0;
+                size_t n = fcgi_stream_frame(headers, iov, max_records, FCGI_STDERR, 0x0305,
+                                             data + done, sizes[i] - done, &framed);
+                CU_ASSERT_FATAL(n >= 2 && n <= 2 * max_records && n % 2 == 0);
+                CU_ASSERT(iov[1].iov_base == data + done);
+                size_t content = 0;
+                for (size_t k = 0; k < n; k++) {
+                    buf_append(&got, iov[k].iov_base, iov[k].iov_len);
+                    if (k % 2 == 1)
+                        content += iov[k].iov_len;
+                }
+                CU_ASSERT_FATAL(content == framed && framed > 0);
+                done += framed;
+            }
+            CU_ASSERT(done == sizes[i]);
+            CU_ASSERT(buf_size(&got) == buf_size(&want) &&
+                      memcmp(buf_data(&got), buf_data(&want), buf_size(&want)) == 0);
+            buf_free(&want);
+            buf_free(&got);
+        }
+    }
+    free(data);
+}
+
 static void test_end_request_append(void)
 {
     struct buf b = BUF_INIT;
@@ -665,6 +708,7 @@ void suite_fcgi_record(void)
         {"header encode", test_header_encode},
         {"record append", test_record_append},
         {"stream append splits at 65535", test_stream_append},
+        {"stream frame gives the appended bytes without copying", test_stream_frame},
         {"END_REQUEST append", test_end_request_append},
         {"UNKNOWN_TYPE append", test_unknown_type_append},
         {"BEGIN_REQUEST decode", test_begin_request_decode},
