@@ -27,6 +27,9 @@
  * reply in flight. */
 #define CONN_LINGER_SECONDS 2.0
 
+#define CONN_FIRST_REQUEST(c) LIST_FIRST(&(c)->reqs, struct request, link)
+#define CONN_NEXT_REQUEST(r) LIST_NEXT(r, struct request, link)
+
 static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void conn_linger_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
@@ -42,11 +45,7 @@ void conn_new(struct server *srv, int fd, const char *peer)
     ev_io_init(&c->io, conn_io_cb, fd, EV_READ);
     ev_io_start(srv->loop, &c->io);
     ev_init(&c->linger, conn_linger_cb);
-    c->next = srv->conns;
-    if (srv->conns)
-        srv->conns->prev = c;
-    srv->conns = c;
-    srv->n_conns++;
+    list_push_front(&srv->conns, &c->link);
     log_debug("connection from %s", c->peer);
     /* Web servers write the request right after connecting, so it is
      * usually here already: reading now saves a trip through the loop. */
@@ -68,7 +67,7 @@ static void conn_update_events(struct conn *c)
 
 static struct request *conn_find_request(const struct conn *c, uint16_t id)
 {
-    for (struct request *r = c->reqs; r != NULL; r = r->next)
+    for (struct request *r = CONN_FIRST_REQUEST(c); r != NULL; r = CONN_NEXT_REQUEST(r))
         if (r->id == id)
             return r;
     return NULL;
@@ -76,25 +75,13 @@ static struct request *conn_find_request(const struct conn *c, uint16_t id)
 
 void conn_attach_request(struct conn *c, struct request *r)
 {
-    r->prev = NULL;
-    r->next = c->reqs;
-    if (c->reqs)
-        c->reqs->prev = r;
-    c->reqs = r;
-    c->n_reqs++;
+    list_push_front(&c->reqs, &r->link);
     c->srv->n_requests++;
 }
 
 void conn_detach_request(struct conn *c, struct request *r)
 {
-    if (r->prev)
-        r->prev->next = r->next;
-    else
-        c->reqs = r->next;
-    if (r->next)
-        r->next->prev = r->prev;
-    r->prev = r->next = NULL;
-    c->n_reqs--;
+    list_remove(&c->reqs, &r->link);
     c->srv->n_requests--;
 }
 
@@ -163,7 +150,7 @@ void conn_stream(struct conn *c, uint8_t type, uint16_t id, const void *data, si
 
 static void conn_after_last_request(struct conn *c, bool keep_conn)
 {
-    if (c->n_reqs == 0 && (!keep_conn || c->srv->draining)) {
+    if (c->reqs.len == 0 && (!keep_conn || c->srv->draining)) {
         c->close_after_write = true;
         conn_update_events(c);
     }
@@ -178,7 +165,7 @@ void conn_end_request(struct conn *c, struct request *r, uint32_t app_status,
     /* FastCGI spec 5.3: a Responder's stdout ends with an empty record. */
     fcgi_record_append(&c->out, FCGI_STDOUT, r->id, NULL, 0);
     fcgi_end_request_append(&c->out, r->id, app_status, protocol_status);
-    c->input_complete = c->n_reqs == 0 && r->stdin_done;
+    c->input_complete = c->reqs.len == 0 && r->stdin_done;
     conn_after_last_request(c, r->keep_conn);
     conn_flush(c);
 }
@@ -267,9 +254,9 @@ void conn_flush(struct conn *c)
     if (c->out_throttled && buf_size(&c->out) < CONN_OUT_LOW) {
         c->out_throttled = false;
         /* Requests may end (and unlink themselves) while resuming. */
-        struct request *r = c->reqs;
+        struct request *r = CONN_FIRST_REQUEST(c);
         while (r != NULL && !c->closed) {
-            struct request *next = r->next;
+            struct request *next = CONN_NEXT_REQUEST(r);
             request_on_output_drained(r);
             r = next;
         }
@@ -385,8 +372,8 @@ static void conn_parse_input(struct conn *c, const uint8_t *data, size_t n)
     while (!c->closed && (rc = fcgi_parser_feed(&c->parser, &pos, end, &ch)) == PARSE_OK)
         conn_dispatch(c, &ch);
     /* Body bytes gathered from data are sent before data is reused. */
-    for (struct request *r = c->reqs, *next; r != NULL; r = next) {
-        next = r->next;
+    for (struct request *r = CONN_FIRST_REQUEST(c), *next; r != NULL; r = next) {
+        next = CONN_NEXT_REQUEST(r);
         request_on_input_parsed(r);
     }
     if (c->closed)
@@ -406,9 +393,9 @@ static void conn_on_eof(struct conn *c)
         conn_close(c, "peer closed the connection");
         return;
     }
-    struct request *r = c->reqs;
+    struct request *r = CONN_FIRST_REQUEST(c);
     while (r != NULL) {
-        struct request *next = r->next;
+        struct request *next = CONN_NEXT_REQUEST(r);
         request_on_conn_closed(r);
         r = next;
     }
@@ -455,7 +442,7 @@ static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 void conn_close_when_idle(struct conn *c)
 {
-    if (c->closed || c->n_reqs > 0)
+    if (c->closed || c->reqs.len > 0)
         return;
     c->close_after_write = true;
     conn_flush(c);
@@ -467,9 +454,9 @@ void conn_close(struct conn *c, const char *why)
         return;
     log_debug("connection from %s closed: %s", c->peer, why);
     c->closed = true;
-    struct request *r = c->reqs;
+    struct request *r = CONN_FIRST_REQUEST(c);
     while (r != NULL) {
-        struct request *next = r->next;
+        struct request *next = CONN_NEXT_REQUEST(r);
         request_on_conn_closed(r);
         r = next;
     }
@@ -478,13 +465,7 @@ void conn_close(struct conn *c, const char *why)
     ev_timer_stop(srv->loop, &c->linger);
     close(c->fd);
     c->fd = -1;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        srv->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    srv->n_conns--;
+    list_remove(&srv->conns, &c->link);
     c->reap_next = srv->reap_conns;
     srv->reap_conns = c;
     server_conn_gone(srv);

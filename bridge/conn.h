@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "fcgi_params.h"
 #include "fcgi_record.h"
+#include "list.h"
 #include "server.h"
 
 /* Output above this many queued bytes stops requests from reading their
@@ -28,8 +29,7 @@ struct conn {
     struct fcgi_parser parser;         /* embedded */
     struct fcgi_params_decoder mgmt;   /* embedded: GET_VALUES content */
     struct buf out;                    /* owned: records not yet written */
-    struct request *reqs;              /* owned: requests in progress (intrusive list) */
-    size_t n_reqs;
+    struct list reqs;                  /* owned: requests in progress (request.link) */
     unsigned read_blockers;            /* requests whose backends cannot take more body now */
     bool out_throttled;                /* conn_output_full said yes; requests wait for
                                           out to fall under CONN_OUT_LOW */
@@ -41,7 +41,7 @@ struct conn {
                                           sends nothing more unless it aborts */
     bool closed;
     char peer[64];                     /* for log lines */
-    struct conn *prev, *next;          /* server's live list */
+    struct list_link link;             /* in the server's live list */
     struct conn *reap_next;            /* server's reap list */
 };
 

@@ -120,7 +120,7 @@ static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
     struct listener *l = (struct listener *)w;
     struct server *srv = l->srv;
     for (;;) {
-        if (srv->n_conns >= srv->cfg->max_conns) {
+        if (srv->conns.len >= srv->cfg->max_conns) {
             server_accept_pause(srv, "max-conns connections are open");
             return;
         }

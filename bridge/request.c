@@ -47,8 +47,10 @@
 #define REQUEST_RETRY_AFTER 5
 
 static void request_backend_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void request_queue_ready(struct upstream_waiter *w);
 static void request_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void request_connect_next(struct request *r);
+static bool request_connect_to(struct request *r);
 
 /* "GET /path?query" for log lines. */
 static const char *request_describe(const struct request *r, char *out, size_t outlen)
@@ -109,16 +111,29 @@ static void request_backend_update(struct request *r)
     watch_io_events(r->srv->loop, &r->bsock->io, events);
 }
 
-/* Gives the backend socket back to the pool (keep) or closes it. */
+/* Gives the backend socket back to the pool (keep) or closes it, and stops
+ * counting the request on its backend. */
 static void request_backend_release(struct request *r, bool keep)
 {
-    if (r->bsock == NULL)
+    if (r->bsock != NULL) {
+        if (keep)
+            upstream_keep(r->srv, r->bsock);
+        else
+            upstream_sock_close(r->srv, r->bsock);
+        r->bsock = NULL;
+    }
+    if (r->holds_load) {
+        r->holds_load = false;
+        upstream_release(r->srv, r->be);
+    }
+}
+
+static void request_unqueue(struct request *r)
+{
+    if (!r->queued)
         return;
-    if (keep)
-        upstream_keep(r->srv, r->bsock);
-    else
-        upstream_sock_close(r->srv, r->bsock);
-    r->bsock = NULL;
+    r->queued = false;
+    upstream_dequeue(r->srv, &r->wait);
 }
 
 static void request_unblock_conn(struct request *r)
@@ -134,6 +149,7 @@ static void request_unblock_conn(struct request *r)
 static void request_retire(struct request *r)
 {
     r->n_gather = 0;
+    request_unqueue(r);
     ev_timer_stop(r->srv->loop, &r->timer);
     request_backend_release(r, false);
     request_unblock_conn(r);
@@ -191,7 +207,7 @@ static void request_fail(struct request *r, int status)
         return;
     }
     struct conn *c = r->conn;
-    if (c->n_reqs > 1) {
+    if (c->reqs.len > 1) {
         /* Closing would break the other requests: appStatus 1 is all that
          * can be said. Web servers do not multiplex, so this is rare. */
         request_backend_release(r, false);
@@ -258,10 +274,37 @@ static int request_encode(struct request *r)
     return 0;
 }
 
+/* What hash and sticky balance on: the authority and path (lighttpd hashes
+ * the same, without the query), or the client's address. */
+static uint32_t request_balance_key(const struct request *r)
+{
+    uint32_t h = BALANCE_HASH_INIT;
+    struct slice v;
+    switch (r->srv->cfg->balance) {
+    case BALANCE_HASH:
+        if (cgi_request_get(&r->cgi, "HTTP_HOST", &v))
+            h = balance_hash(h, v.ptr, v.len);
+        if (cgi_request_get(&r->cgi, "REQUEST_URI", &v)) {
+            const uint8_t *q = memchr(v.ptr, '?', v.len);
+            h = balance_hash(h, v.ptr, q ? (size_t)(q - v.ptr) : v.len);
+        }
+        break;
+    case BALANCE_STICKY:
+        if (cgi_request_get(&r->cgi, "REMOTE_ADDR", &v))
+            h = balance_hash(h, v.ptr, v.len);
+        break;
+    case BALANCE_LEAST_CONNECTION:
+    case BALANCE_FAIR:
+    case BALANCE_ROUND_ROBIN:
+        break;
+    }
+    return h;
+}
+
 static void request_connect(struct request *r)
 {
-    r->rr_first = upstream_rr_start(r->srv);
-    r->attempt = 0;
+    r->n_tried = 0;
+    r->balance_key = request_balance_key(r);
     request_connect_next(r);
 }
 
@@ -364,6 +407,7 @@ struct request *request_new(struct conn *c, uint16_t id, bool keep_conn)
     spool_init(&r->spool, cfg->spool_memory, cfg->spool_dir);
     ev_init(&r->timer, request_timer_cb);
     r->timer.data = r;
+    r->wait.ready = request_queue_ready;
     conn_attach_request(c, r);
     request_timer_arm(r, cfg->io_timeout);
     return r;
@@ -511,6 +555,7 @@ void request_on_stdin(struct request *r, const struct fcgi_chunk *ch)
     case REQUEST_SPOOLING:
         request_spool_stdin(r, ch);
         break;
+    case REQUEST_QUEUED:
     case REQUEST_CONNECTING:
     case REQUEST_EXCHANGE:
         request_queue_body(r, ch->data, ch->len);
@@ -559,9 +604,12 @@ static void request_retry(struct request *r)
     buf_free(&r->replay);
     r->retried = true;
     r->reused = false;
-    r->attempt = 0;
-    r->rr_first = (size_t)(r->be - r->srv->backends);
-    request_connect_next(r);
+    upstream_acquire_this(r->srv, r->be);
+    r->holds_load = true;
+    if (!request_connect_to(r)) {
+        request_backend_release(r, false);
+        request_connect_next(r);
+    }
 }
 
 /* The backend broke the exchange (err is an errno, or 0 for EOF). */
@@ -634,12 +682,16 @@ static bool request_errno_means_down(int err)
            err == ENETUNREACH || err == ETIMEDOUT || err == ECONNABORTED;
 }
 
+/* A connection to r->be failed: it is not tried again for this request,
+ * and it is disabled for disable-time when it refused. */
 static void request_connect_failed(struct request *r, int err)
 {
     r->connect_errno = err;
     log_info("backend %s: connect: %s", request_backend_name(r), strerror(err));
     if (request_errno_means_down(err))
         upstream_mark_down(r->srv, r->be);
+    if (r->n_tried < REQUEST_MAX_TRIES)
+        r->tried[r->n_tried++] = (size_t)(r->be - r->srv->backends);
 }
 
 /* Starts a connection to r->be: true when connected or in progress. */
@@ -663,16 +715,53 @@ static bool request_connect_to(struct request *r)
     return true;
 }
 
-/* Tries the remaining backends in round-robin order: a kept socket when the
- * request may be re-sent, else a new connection. */
+/* Every backend up is at max-load-per-backend: r waits in the server's
+ * queue (bounded by queue-max, for queue-timeout from its first wait). */
+static void request_wait(struct request *r)
+{
+    struct server *srv = r->srv;
+    if (!upstream_enqueue(srv, &r->wait)) {
+        log_warn("request %s from %s: every backend is at max-load-per-backend (%u) and %zu "
+                 "requests wait already (queue-max); answered 503",
+                 DESCRIBE(r), r->conn->peer, srv->cfg->max_load_per_backend, srv->queue.len);
+        request_reply_error(r, 503, REQUEST_RETRY_AFTER);
+        return;
+    }
+    r->queued = true;
+    if (r->phase != REQUEST_QUEUED) {
+        r->phase = REQUEST_QUEUED;
+        request_timer_arm(r, srv->cfg->queue_timeout);
+    }
+}
+
+static void request_queue_ready(struct upstream_waiter *w)
+{
+    struct request *r = (struct request *)((char *)w - offsetof(struct request, wait));
+    r->queued = false;
+    request_connect_next(r);
+}
+
+/* Picks a backend with the balance mode among those this request has not
+ * failed on: a kept socket when the request may be re-sent, else a new
+ * connection; waits when all are full; 503 when none is up. */
 static void request_connect_next(struct request *r)
 {
-    struct backend *be;
-    while ((be = upstream_pick(r->srv, r->rr_first, r->attempt++)) != NULL) {
+    struct server *srv = r->srv;
+    while (r->n_tried < REQUEST_MAX_TRIES) {
+        struct balance_query q = {r->balance_key, r->tried, r->n_tried, ev_now(srv->loop)};
+        struct backend *be;
+        enum balance_rc rc = upstream_acquire(srv, &q, &be);
+        if (rc == BALANCE_ALL_FULL) {
+            request_wait(r);
+            return;
+        }
+        if (rc == BALANCE_NONE_UP)
+            break;
         r->be = be;
+        r->holds_load = true;
         r->reused = false;
         if (r->may_reuse && !r->retried) {
-            struct upstream_sock *s = upstream_take_idle(r->srv, be);
+            struct upstream_sock *s = upstream_take_idle(srv, be);
             if (s != NULL) {
                 request_hold_sock(r, s);
                 r->reused = true;
@@ -682,9 +771,15 @@ static void request_connect_next(struct request *r)
         }
         if (request_connect_to(r))
             return;
+        request_backend_release(r, false);
     }
-    log_err("backend %s: cannot connect: %s; %s answered 503", request_backend_name(r),
-            strerror(r->connect_errno), DESCRIBE(r));
+    if (r->n_tried > 0)
+        log_err("backend %s: cannot connect: %s; %s answered 503", request_backend_name(r),
+                strerror(r->connect_errno), DESCRIBE(r));
+    else
+        log_info("request %s: every backend is disabled after refusing a connection "
+                 "(disable-time %gs); answered 503",
+                 DESCRIBE(r), srv->cfg->disable_time);
     request_reply_error(r, 503, REQUEST_RETRY_AFTER);
 }
 
@@ -864,9 +959,17 @@ static void request_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     struct request *r = w->data;
     const struct settings *cfg = r->srv->cfg;
     switch (r->phase) {
+    case REQUEST_QUEUED:
+        log_err("request %s from %s: no backend below max-load-per-backend (%u) within "
+                "queue-timeout (%gs); answered 503",
+                DESCRIBE(r), r->conn->peer, cfg->max_load_per_backend, cfg->queue_timeout);
+        request_unqueue(r);
+        request_reply_error(r, 503, REQUEST_RETRY_AFTER);
+        break;
     case REQUEST_CONNECTING:
         log_err("backend %s: no connection within %gs; %s answered 504", request_backend_name(r),
                 cfg->connect_timeout, DESCRIBE(r));
+        upstream_mark_down(r->srv, r->be);
         request_reply_error(r, 504, 0);
         break;
     case REQUEST_EXCHANGE:

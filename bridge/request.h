@@ -17,16 +17,21 @@
 #include "modlisp.h"
 #include "server.h"
 #include "spool.h"
+#include "upstream.h"
 
 struct conn;
 
 /* Body pieces of one read gathered into one writev to the Lisp (nginx sends
  * STDIN in records of 32 KiB, so a 256 KiB read holds about 8). */
 #define REQUEST_GATHER_MAX 16
+/* Backends a request tries before 503 when they refuse connections
+ * (lighttpd re-dispatches up to 5 times). */
+#define REQUEST_MAX_TRIES 5
 
 enum request_phase {
     REQUEST_PARAMS,     /* reading PARAMS */
     REQUEST_SPOOLING,   /* body of unknown length: counting it before connecting */
+    REQUEST_QUEUED,     /* every backend up is at max-load-per-backend: waiting */
     REQUEST_CONNECTING, /* non-blocking connect in progress */
     REQUEST_EXCHANGE,   /* connected: sending the request, reading the reply */
     REQUEST_DRAINING,   /* reply finished or failed; discarding STDIN until its end */
@@ -55,7 +60,12 @@ struct request {
 
     /* Backend connection. */
     struct backend *be;             /* borrowed: the backend in use, NULL before */
-    size_t rr_first, attempt;       /* round robin position and backends tried */
+    bool holds_load;                /* counted in be's load (upstream_acquire) */
+    uint32_t balance_key;           /* what hash and sticky balance on */
+    size_t tried[REQUEST_MAX_TRIES]; /* backends that failed this request, by index */
+    size_t n_tried;
+    struct upstream_waiter wait;    /* embedded: in the server's queue while QUEUED */
+    bool queued;                    /* wait is on the queue */
     int connect_errno;              /* why the last connection attempt failed */
     struct upstream_sock *bsock;    /* owned while held: the backend socket, NULL when
                                        none; its watcher calls request_backend_cb */
@@ -85,7 +95,7 @@ struct request {
                                        when the reply was cut short */
 
     ev_timer timer;                 /* connect, first-byte and I/O timeouts */
-    struct request *prev, *next;    /* conn's list */
+    struct list_link link;          /* in conn->reqs */
     struct request *reap_next;      /* server's reap list, then its spare list */
 };
 

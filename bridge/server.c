@@ -68,7 +68,7 @@ static void server_accept_resume(struct server *srv)
 static void server_accept_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct server *srv = ev_userdata(loop);
-    if (srv->accept_paused && !srv->draining && srv->n_conns < srv->cfg->max_conns)
+    if (srv->accept_paused && !srv->draining && srv->conns.len < srv->cfg->max_conns)
         server_accept_resume(srv);
 }
 
@@ -82,8 +82,8 @@ static void server_drain_timeout_cb(struct ev_loop *loop, ev_timer *w, int reven
     struct server *srv = ev_userdata(loop);
     log_warn("%zu requests still in progress after shutdown-timeout (%gs); closing them",
              srv->n_requests, srv->cfg->shutdown_timeout);
-    while (srv->conns != NULL)
-        conn_close(srv->conns, "shutdown timeout");
+    while (srv->conns.first != NULL)
+        conn_close(LIST_ENTRY(srv->conns.first, struct conn, link), "shutdown timeout");
     ev_break(loop, EVBREAK_ALL);
 }
 
@@ -98,6 +98,7 @@ void server_init(struct server *srv, struct ev_loop *loop, const struct settings
     srv->rbuf = xmalloc(SERVER_READ_SIZE);
     for (size_t i = 0; i < cfg->n_backends; i++)
         srv->backends[i].url = &cfg->backends[i];
+    upstream_init(srv);
     snprintf(srv->baseversion, sizeof srv->baseversion, "fcgi-lisp/%s", PACKAGE_VERSION);
     const char *addrs = getenv("FCGI_WEB_SERVER_ADDRS");
     if (addrs != NULL && addrs[0] != '\0')
@@ -201,11 +202,11 @@ void server_accept_pause(struct server *srv, const char *why)
 void server_conn_gone(struct server *srv)
 {
     if (srv->draining) {
-        if (srv->n_conns == 0)
+        if (srv->conns.len == 0)
             ev_break(srv->loop, EVBREAK_ALL);
         return;
     }
-    if (srv->accept_paused && srv->n_conns < srv->cfg->max_conns)
+    if (srv->accept_paused && srv->conns.len < srv->cfg->max_conns)
         server_accept_resume(srv);
 }
 
@@ -220,13 +221,13 @@ void server_drain(struct server *srv)
     for (size_t i = 0; i < srv->n_listeners; i++)
         listener_close(&srv->listeners[i]);
     upstream_sweep(srv, true);
-    struct conn *c = srv->conns;
+    struct conn *c = LIST_FIRST(&srv->conns, struct conn, link);
     while (c != NULL) {
-        struct conn *next = c->next;
+        struct conn *next = LIST_NEXT(c, struct conn, link);
         conn_close_when_idle(c);
         c = next;
     }
-    if (srv->n_conns == 0) {
+    if (srv->conns.len == 0) {
         ev_break(srv->loop, EVBREAK_ALL);
         return;
     }
@@ -238,8 +239,8 @@ void server_free(struct server *srv)
     for (size_t i = 0; i < srv->n_listeners; i++)
         listener_close(&srv->listeners[i]);
     srv->draining = true; /* conn_close must not restart the listeners */
-    while (srv->conns != NULL)
-        conn_close(srv->conns, "exiting");
+    while (srv->conns.first != NULL)
+        conn_close(LIST_ENTRY(srv->conns.first, struct conn, link), "exiting");
     upstream_sweep(srv, true);
     server_reap_cb(srv->loop, &srv->reaper, 0);
     request_spares_free(srv);
@@ -250,6 +251,7 @@ void server_free(struct server *srv)
     ev_timer_stop(srv->loop, &srv->drain_timer);
     ev_timer_stop(srv->loop, &srv->idle_sweep);
     ev_timer_stop(srv->loop, &srv->accept_retry);
+    upstream_free(srv);
     free(srv->listeners);
     free(srv->backends);
     free(srv->web_server_addrs);

@@ -9,19 +9,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "list.h"
 #include "settings.h"
 
 struct conn;
 struct request;
 struct listener;
 struct upstream_sock;
+struct upstream_waiter;
+struct balance_backend;
 
 /* One Lisp backend and its kept sockets. */
 struct backend {
     const struct backend_url *url; /* borrowed from the config */
-    struct upstream_sock *idle;    /* owned: kept sockets, most recently used first */
-    size_t n_idle;
-    ev_tstamp down_until;          /* refused a connection: not picked before this */
+    struct list idle;              /* owned: kept sockets (upstream_sock.link), most
+                                      recently used first */
     bool was_down;                 /* marked down since it last accepted a connection */
 };
 
@@ -35,10 +37,15 @@ struct server {
     size_t n_listeners;
     struct backend *backends;         /* owned, one per cfg->backends entry */
     size_t n_backends;
+    struct balance_backend *bal;      /* owned, n_backends: load and state of backends[i]
+                                         as balance_pick reads them */
     size_t rr_next;                   /* round robin: next backend to try first */
+    struct list queue;                /* borrowed: requests waiting for a backend below
+                                         its limit (upstream_waiter.link), oldest first */
+    size_t queue_max;
+    ev_prepare queue_kick;            /* hands freed room to waiters (upstream.c) */
     size_t n_idle_total;              /* kept sockets over all backends, <= cfg->max_sockets */
-    struct conn *conns;               /* owned: live client connections (intrusive list) */
-    size_t n_conns;
+    struct list conns;                /* owned: live client connections (conn.link) */
     size_t n_requests;                /* requests in progress over all connections */
     struct conn *reap_conns;          /* owned: closed, freed by the reaper */
     struct request *reap_requests;    /* owned: ended, freed by the reaper */

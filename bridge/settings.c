@@ -43,6 +43,7 @@ enum settings_type {
     SETTINGS_T_SIZE,      /* size_t field */
     SETTINGS_T_U64,       /* uint64_t field */
     SETTINGS_T_SECONDS,   /* double field; decimal seconds, more than 0 */
+    SETTINGS_T_BALANCE,   /* enum balance_mode field; balance_mode_parse's names */
     SETTINGS_T_CONFIG,    /* command line only: the config file to read */
     SETTINGS_T_HELP,      /* command line only, takes no value */
     SETTINGS_T_VERSION,   /* command line only, takes no value */
@@ -108,6 +109,18 @@ static const struct settings_key settings_keys[] = {
      "BYTES", "body of unknown length kept in memory up to this, then in a file", NULL, NULL},
     {"max-body", 0, SETTINGS_T_U64, SETTINGS_FIELD(max_body), 0, INT64_MAX, "BYTES",
      "body of unknown length accepted up to this (413 beyond)", NULL, NULL},
+    {"balance", 0, SETTINGS_T_BALANCE, SETTINGS_FIELD(balance), 0, 0, "MODE",
+     "least-connection (or fair), round-robin, hash (URL) or sticky (client address)", NULL,
+     NULL},
+    {"disable-time", 0, SETTINGS_T_SECONDS, SETTINGS_FIELD(disable_time), 0,
+     SETTINGS_MAX_SECONDS, "SECONDS", "a backend that refused a connection is skipped this long",
+     NULL, NULL},
+    {"max-load-per-backend", 0, SETTINGS_T_UNSIGNED, SETTINGS_FIELD(max_load_per_backend), 0,
+     INT_MAX, "N", "requests each backend serves at once (0: no limit)", NULL, NULL},
+    {"queue-max", 0, SETTINGS_T_UNSIGNED, SETTINGS_FIELD(queue_max), 0, INT_MAX, "N",
+     "requests that wait for a backend below its limit (503 beyond)", "8 per backend", NULL},
+    {"queue-timeout", 0, SETTINGS_T_SECONDS, SETTINGS_FIELD(queue_timeout), 0,
+     SETTINGS_MAX_SECONDS, "SECONDS", "longest wait for a backend before 503", NULL, NULL},
     {"help", 'h', SETTINGS_T_HELP, 0, 0, 0, NULL, "print this help and exit", NULL, NULL},
     {"version", 'V', SETTINGS_T_VERSION, 0, 0, 0, NULL, "print the version and exit", NULL,
      NULL},
@@ -323,6 +336,12 @@ static int settings_apply(struct settings *c, const struct settings_key *k, cons
     case SETTINGS_T_SECONDS:
         return settings_parse_seconds(k, key, value, where, (double *)settings_field(c, k), err,
                                       errlen);
+    case SETTINGS_T_BALANCE:
+        if (balance_mode_parse(value, (enum balance_mode *)settings_field(c, k)) < 0)
+            return settings_fail(err, errlen, where, key,
+                                 "'%s' is not least-connection, fair, round-robin, hash or sticky",
+                                 value);
+        return 0;
     case SETTINGS_T_CONFIG:
     case SETTINGS_T_HELP:
     case SETTINGS_T_VERSION:
@@ -720,6 +739,9 @@ void settings_init(struct settings *c)
         .max_response_head = 65536,
         .spool_memory = (size_t)1 << 20,
         .max_body = (uint64_t)1 << 30,
+        .balance = BALANCE_LEAST_CONNECTION,
+        .disable_time = 1,
+        .queue_timeout = 30,
     };
 }
 
@@ -800,6 +822,9 @@ static void settings_default_text(const struct settings_key *k, struct settings 
         return;
     case SETTINGS_T_SECONDS:
         snprintf(out, outlen, "%g", *(double *)f);
+        return;
+    case SETTINGS_T_BALANCE:
+        snprintf(out, outlen, "%s", balance_mode_name(*(enum balance_mode *)f));
         return;
     default:
         *out = '\0';

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "backend_url.h"
+#include "balance.h"
 
 struct settings {
     char *listen;                   /* owned; NULL: fd 0 if it is a listening socket, else LISTEN_FDS */
@@ -38,6 +39,14 @@ struct settings {
     size_t max_response_head;       /* Lisp reply header block, default 65536 */
     size_t spool_memory;            /* body of unknown length kept in memory up to this, default 1 MiB */
     uint64_t max_body;              /* body of unknown length spooled up to this, default 1 GiB */
+    enum balance_mode balance;      /* how a backend is picked, default least-connection */
+    double disable_time;            /* a backend that refused a connection is skipped this
+                                       long, default 1 (lighttpd's disable-time) */
+    unsigned max_load_per_backend;  /* requests each backend serves at once, 0 (default):
+                                       no limit */
+    unsigned queue_max;             /* requests waiting for a backend below its limit;
+                                       0 (default): 8 per backend */
+    double queue_timeout;           /* longest wait in that queue before 503, default 30 */
 };
 
 enum settings_rc {

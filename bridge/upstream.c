@@ -13,37 +13,89 @@
 #include "watch.h"
 #include "xalloc.h"
 
-/* A backend that refused a connection is skipped for this long (lighttpd's
- * disable-time; configurable with the pool in a later release). */
-#define UPSTREAM_DISABLE_SECONDS 1.0
+/* Wait queue length per backend when queue-max is 0 (supervision.md §9.2:
+ * 8 x max-procs). */
+#define UPSTREAM_QUEUE_PER_BACKEND 8
 
-size_t upstream_rr_start(struct server *srv)
+static void upstream_kick_cb(struct ev_loop *loop, ev_prepare *w, int revents);
+
+void upstream_init(struct server *srv)
 {
-    size_t first = srv->rr_next;
-    srv->rr_next = (srv->rr_next + 1) % srv->n_backends;
-    return first;
+    const struct settings *cfg = srv->cfg;
+    srv->bal = xcalloc(srv->n_backends, sizeof *srv->bal);
+    for (size_t i = 0; i < srv->n_backends; i++) {
+        const char *name = srv->backends[i].url->text;
+        srv->bal[i].max_load = cfg->max_load_per_backend;
+        srv->bal[i].name_hash = balance_hash(BALANCE_HASH_INIT, name, strlen(name));
+    }
+    srv->queue_max = cfg->queue_max != 0 ? cfg->queue_max
+                                         : UPSTREAM_QUEUE_PER_BACKEND * srv->n_backends;
+    ev_prepare_init(&srv->queue_kick, upstream_kick_cb);
 }
 
-struct backend *upstream_pick(struct server *srv, size_t first, size_t attempt)
+void upstream_free(struct server *srv)
 {
-    if (attempt >= srv->n_backends)
-        return NULL;
-    ev_tstamp now = ev_now(srv->loop);
-    /* Backends that are up come first, in round-robin order from `first`;
-     * then those marked down, so a request is never refused while any
-     * backend might answer. */
-    size_t seen = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < srv->n_backends; i++) {
-            struct backend *be = &srv->backends[(first + i) % srv->n_backends];
-            bool up = be->down_until <= now;
-            if ((pass == 0) != up)
-                continue;
-            if (seen++ == attempt)
-                return be;
-        }
+    ev_prepare_stop(srv->loop, &srv->queue_kick);
+    free(srv->bal);
+    srv->bal = NULL;
+}
+
+static size_t upstream_index(const struct server *srv, const struct backend *be)
+{
+    return (size_t)(be - srv->backends);
+}
+
+enum balance_rc upstream_acquire(struct server *srv, const struct balance_query *q,
+                                 struct backend **out)
+{
+    size_t i;
+    enum balance_rc rc =
+        balance_pick(srv->cfg->balance, srv->bal, srv->n_backends, q, &srv->rr_next, &i);
+    if (rc == BALANCE_PICKED) {
+        srv->bal[i].load++;
+        *out = &srv->backends[i];
     }
-    return NULL;
+    return rc;
+}
+
+void upstream_acquire_this(struct server *srv, struct backend *be)
+{
+    srv->bal[upstream_index(srv, be)].load++;
+}
+
+void upstream_release(struct server *srv, struct backend *be)
+{
+    srv->bal[upstream_index(srv, be)].load--;
+    if (srv->queue.first != NULL)
+        ev_prepare_start(srv->loop, &srv->queue_kick);
+}
+
+bool upstream_enqueue(struct server *srv, struct upstream_waiter *w)
+{
+    if (srv->queue.len >= srv->queue_max)
+        return false;
+    list_push_back(&srv->queue, &w->link);
+    return true;
+}
+
+void upstream_dequeue(struct server *srv, struct upstream_waiter *w)
+{
+    list_remove(&srv->queue, &w->link);
+}
+
+/* Runs before the loop blocks after a release: hands the room that opened
+ * to the oldest waiters, outside the callback that released it. Each waiter
+ * present now is tried at most once (one that still finds every backend
+ * full queues itself again, at the end). */
+static void upstream_kick_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+    struct server *srv = ev_userdata(loop);
+    ev_prepare_stop(loop, w);
+    for (size_t n = srv->queue.len; n > 0 && srv->queue.first != NULL; n--) {
+        struct upstream_waiter *first = LIST_ENTRY(srv->queue.first, struct upstream_waiter, link);
+        upstream_dequeue(srv, first);
+        first->ready(first);
+    }
 }
 
 struct upstream_sock *upstream_sock_new(struct backend *be, int fd)
@@ -63,15 +115,7 @@ void upstream_sock_close(struct server *srv, struct upstream_sock *s)
 
 static void upstream_idle_unlink(struct server *srv, struct upstream_sock *s)
 {
-    struct backend *be = s->be;
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        be->idle = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
-    s->prev = s->next = NULL;
-    be->n_idle--;
+    list_remove(&s->be->idle, &s->link);
     srv->n_idle_total--;
 }
 
@@ -88,9 +132,9 @@ static void upstream_idle_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 struct upstream_sock *upstream_take_idle(struct server *srv, struct backend *be)
 {
-    struct upstream_sock *s = be->idle;
-    if (s == NULL)
+    if (be->idle.first == NULL)
         return NULL;
+    struct upstream_sock *s = LIST_ENTRY(be->idle.first, struct upstream_sock, link);
     upstream_idle_unlink(srv, s);
     ev_io_stop(srv->loop, &s->io);
     return s;
@@ -102,29 +146,23 @@ void upstream_keep(struct server *srv, struct upstream_sock *s)
         upstream_sock_close(srv, s);
         return;
     }
-    struct backend *be = s->be;
     s->since = ev_now(srv->loop);
     ev_set_cb(&s->io, upstream_idle_cb);
     s->io.data = s;
     watch_io_events(srv->loop, &s->io, EV_READ);
-    s->prev = NULL;
-    s->next = be->idle;
-    if (be->idle)
-        be->idle->prev = s;
-    be->idle = s;
-    be->n_idle++;
+    list_push_front(&s->be->idle, &s->link);
     srv->n_idle_total++;
 }
 
 void upstream_mark_down(struct server *srv, struct backend *be)
 {
-    be->down_until = ev_now(srv->loop) + UPSTREAM_DISABLE_SECONDS;
+    srv->bal[upstream_index(srv, be)].disabled_until = ev_now(srv->loop) + srv->cfg->disable_time;
     be->was_down = true;
 }
 
 void upstream_mark_up(struct server *srv, struct backend *be)
 {
-    be->down_until = 0;
+    srv->bal[upstream_index(srv, be)].disabled_until = 0;
     if (be->was_down) {
         log_notice("backend %s: accepting connections again", be->url->text);
         be->was_down = false;
@@ -135,14 +173,15 @@ void upstream_sweep(struct server *srv, bool force)
 {
     ev_tstamp limit = ev_now(srv->loop) - srv->cfg->io_timeout;
     for (size_t i = 0; i < srv->n_backends; i++) {
-        struct upstream_sock *s = srv->backends[i].idle;
-        while (s != NULL) {
-            struct upstream_sock *next = s->next;
+        struct list_link *l = srv->backends[i].idle.first;
+        while (l != NULL) {
+            struct list_link *next = l->next;
+            struct upstream_sock *s = LIST_ENTRY(l, struct upstream_sock, link);
             if (force || s->since < limit) {
                 upstream_idle_unlink(srv, s);
                 upstream_sock_close(srv, s);
             }
-            s = next;
+            l = next;
         }
     }
 }

@@ -7,6 +7,7 @@
 #include <ev.h>
 #include <stdbool.h>
 
+#include "balance.h"
 #include "server.h"
 
 /* One connection to a Lisp backend, from connect() to close(). A request
@@ -19,14 +20,34 @@ struct upstream_sock {
     ev_io io;                           /* io.fd is the socket */
     struct backend *be;                 /* borrowed */
     ev_tstamp since;                    /* when it was last kept */
-    struct upstream_sock *prev, *next;  /* be's idle list while kept */
+    struct list_link link;              /* in be->idle while kept */
 };
 
-/* The attempt-th backend to try for a new request (round robin, skipping
- * those marked down unless all are); NULL when attempt >= n_backends. */
-struct backend *upstream_pick(struct server *srv, size_t first, size_t attempt);
-/* The index round robin starts at for the next request; advances it. */
-size_t upstream_rr_start(struct server *srv);
+/* A request waiting for a backend below its max-load-per-backend. */
+struct upstream_waiter {
+    struct list_link link;                    /* in the server's queue */
+    void (*ready)(struct upstream_waiter *w); /* a backend may have room now: try again
+                                                 (w is off the queue) */
+};
+
+/* Sets up the backends' balancing state and the wait queue (server_init). */
+void upstream_init(struct server *srv);
+void upstream_free(struct server *srv);
+
+/* Picks a backend for q with the configured balance mode and counts the
+ * request on it (*out); or says that every usable backend is full, or that
+ * none is up. */
+enum balance_rc upstream_acquire(struct server *srv, const struct balance_query *q,
+                                 struct backend **out);
+/* Counts one more request on be without balancing (a re-send to it). */
+void upstream_acquire_this(struct server *srv, struct backend *be);
+/* The request counted on be is done with it; a waiting request may go. */
+void upstream_release(struct server *srv, struct backend *be);
+/* Queues w (FIFO) until upstream_release makes room: false when the queue
+ * holds queue-max requests already. */
+bool upstream_enqueue(struct server *srv, struct upstream_waiter *w);
+/* Takes w off the queue (it timed out or its request ended). */
+void upstream_dequeue(struct server *srv, struct upstream_waiter *w);
 
 /* Wraps fd, a socket connected (or connecting) to be; its watcher is
  * stopped, with cb and data to be set by the holder. */
@@ -37,8 +58,8 @@ void upstream_sock_close(struct server *srv, struct upstream_sock *s);
 struct upstream_sock *upstream_take_idle(struct server *srv, struct backend *be);
 /* Keeps s for reuse, or closes it when max_sockets are kept already. */
 void upstream_keep(struct server *srv, struct upstream_sock *s);
-/* Marks be down after a refused connection; the caller logs it with the
- * request it failed. */
+/* Marks be down for disable-time after a refused connection; the caller
+ * logs it with the request it failed. */
 void upstream_mark_down(struct server *srv, struct backend *be);
 /* Marks be up after a successful connection (logs the recovery). */
 void upstream_mark_up(struct server *srv, struct backend *be);

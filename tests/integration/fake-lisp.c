@@ -21,7 +21,9 @@
  * Routes, by the "url" value up to '?':
  *   /hello /echo /upload /big?bytes=N /bigstream?bytes=N /cookies
  *   /status/NNN /redirect /log /die-before /die-mid /stall /slow?ms=N
- *   /garbage /crlf-inject /close-after /stats; anything else 404.
+ *   /garbage /crlf-inject /close-after /stats /whoami; anything else 404.
+ * /whoami (and /whoami/ANYTHING) answers "whoami=SPEC" with the --listen SPEC,
+ * so that a test with several fake-lisps sees which one served a request.
  * /stall sends a head announcing 1000 bytes and 10 of them, then nothing for
  * 3 s before it closes (the bridge's idle I/O timeout must end it first).
  * /big and /bigstream send bytes=N bytes where byte i is i % 251 (/big with
@@ -67,6 +69,7 @@ struct fake_stats {
 static struct fake_stats *fake_stats;   /* owned: mmap'ed in main */
 static volatile sig_atomic_t fake_stop;
 static bool fake_log_memory;            /* --log-memory */
+static const char *fake_listen_spec;    /* borrowed from argv: --listen */
 
 /* ------------------------------------------------------------------ */
 /* Growable byte buffer                                                */
@@ -517,6 +520,10 @@ static enum after route(const struct request *rq, struct bytes *out, unsigned lo
     } else if (strcmp(path, "/close-after") == 0) {
         reply_text(out, "200 OK", "close-after\n");
         after = AFTER_CLOSE;
+    } else if (strncmp(path, "/whoami", 7) == 0) {
+        char text[256];
+        snprintf(text, sizeof text, "whoami=%s\n", fake_listen_spec);
+        reply_text(out, "200 OK", text);
     } else if (strcmp(path, "/stats") == 0) {
         char text[128];
         snprintf(text, sizeof text, "connections=%lu requests=%lu\n",
@@ -687,7 +694,7 @@ int main(int argc, char **argv)
     const char *listen_spec = NULL, *ready_file = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
-            listen_spec = argv[++i];
+            fake_listen_spec = listen_spec = argv[++i];
         else if (strcmp(argv[i], "--ready-file") == 0 && i + 1 < argc)
             ready_file = argv[++i];
         else if (strcmp(argv[i], "--log-memory") == 0)

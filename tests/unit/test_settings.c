@@ -171,6 +171,11 @@ static void test_settings_defaults(void)
     CU_ASSERT_EQUAL(c.max_response_head, 65536);
     CU_ASSERT_EQUAL(c.spool_memory, 1048576);
     CU_ASSERT_EQUAL(c.max_body, 1073741824);
+    CU_ASSERT_EQUAL(c.balance, BALANCE_LEAST_CONNECTION);
+    CU_ASSERT_DOUBLE_EQUAL(c.disable_time, 1, 0);
+    CU_ASSERT_EQUAL(c.max_load_per_backend, 0);
+    CU_ASSERT_EQUAL(c.queue_max, 0);
+    CU_ASSERT_DOUBLE_EQUAL(c.queue_timeout, 30, 0);
     settings_free(&c);
 
     /* spool_dir: TMPDIR unset or empty gives /tmp; env may be NULL */
@@ -201,7 +206,8 @@ static void test_settings_every_option(void)
                    "--first-byte-timeout", "1", "--io-timeout", "2.5", "--shutdown-timeout",
                    "31536000", "--max-params", "1024", "--max-headers", "7",
                    "--max-response-head", "4096", "--spool-memory", "0", "--max-body",
-                   "9223372036854775807"),
+                   "9223372036854775807", "--balance", "sticky", "--disable-time", "0.5",
+                   "--max-load-per-backend", "3", "--queue-max", "17", "--queue-timeout", "4"),
               NULL);
     assert_backends(&c, STRV(BACKEND_A));
     CU_ASSERT_STRING_EQUAL(c.listen, "unix:/run/fcgi.sock");
@@ -221,6 +227,11 @@ static void test_settings_every_option(void)
     CU_ASSERT_EQUAL(c.max_response_head, 4096);
     CU_ASSERT_EQUAL(c.spool_memory, 0);
     CU_ASSERT_EQUAL(c.max_body, 9223372036854775807ull);
+    CU_ASSERT_EQUAL(c.balance, BALANCE_STICKY);
+    CU_ASSERT_DOUBLE_EQUAL(c.disable_time, 0.5, 0);
+    CU_ASSERT_EQUAL(c.max_load_per_backend, 3);
+    CU_ASSERT_EQUAL(c.queue_max, 17);
+    CU_ASSERT_DOUBLE_EQUAL(c.queue_timeout, 4, 0);
     settings_free(&c);
 
     expect_ok(&c, ARGS("-l", "127.0.0.1:9000", "-bmodlisp://[::1]:3000", "--log-level=0"), NULL);
@@ -795,6 +806,12 @@ static void test_settings_set(void)
     CU_ASSERT_STRING_EQUAL(err, "x.conf:9: max-conns: 0 is out of range (1..2147483647)");
     CU_ASSERT_EQUAL(settings_set(&c, "max-conns", "0", "--", err, sizeof err), -1);
     CU_ASSERT_STRING_EQUAL(err, "--max-conns: 0 is out of range (1..2147483647)");
+    CU_ASSERT_EQUAL(settings_set(&c, "balance", "fair", "x.conf:4", err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.balance, BALANCE_FAIR);
+    CU_ASSERT_EQUAL(settings_set(&c, "balance", "rr", "x.conf:5", err, sizeof err), -1);
+    CU_ASSERT_STRING_EQUAL(err, "x.conf:5: balance: 'rr' is not least-connection, fair, "
+                                "round-robin, hash or sticky");
+    CU_ASSERT_EQUAL(c.balance, BALANCE_FAIR);
     CU_ASSERT_EQUAL(settings_set(&c, "nope", "1", "--", err, sizeof err), -1);
     CU_ASSERT_STRING_EQUAL(err, "--nope: unknown key");
     CU_ASSERT_EQUAL(settings_set(&c, "lisp.server-ip", "1.2.3.4", "x.conf:1", err, sizeof err),

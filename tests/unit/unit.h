@@ -24,6 +24,7 @@ void suite_cgi_response(void);
 void suite_addr(void);
 void suite_backend_url(void);
 void suite_settings(void);
+void suite_balance(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. Usage:
  *   static const CU_TestInfo tests[] = {{"name", fn}, ..., CU_TEST_INFO_NULL};
