@@ -33,7 +33,8 @@
 # every log and raw result), BENCH_STUB_TRANSPORT (tcp: fcgi-lisp reaches
 # fake-lisp on 127.0.0.1, as a real mod_lisp Lisp; unix: on a unix socket),
 # FCGI_LISP (the daemon to measure), BENCH_STRICT (1: a skipped section
-# fails the run).
+# fails the run), BENCH_APACHE_MPM (event, Debian's default, or prefork:
+# section b's Apache).
 # --smoke: ~1 s rounds, 2 rounds, small bodies and counts, no profile (CI).
 #
 # Tools: bridge/fcgi-lisp and tests/integration/fake-lisp from the build,
@@ -87,6 +88,8 @@ BENCH_STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
 BENCH_PROFILE=${BENCH_PROFILE:-1}
 BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_STUB_TRANSPORT=${BENCH_STUB_TRANSPORT:-tcp}
+BENCH_APACHE_MPM=${BENCH_APACHE_MPM:-event}
+case $BENCH_APACHE_MPM in event | prefork) ;; *) echo "run.sh: BENCH_APACHE_MPM is event or prefork" >&2; exit 2 ;; esac
 case $BENCH_STUB_TRANSPORT in tcp | unix) ;; *) echo "run.sh: BENCH_STUB_TRANSPORT is tcp or unix" >&2; exit 2 ;; esac
 for v in BENCH_SECONDS BENCH_ROUNDS BENCH_WARMUP_SECONDS BENCH_CONNS BENCH_THREADS \
          BENCH_NGINX_WORKERS BENCH_BODY_BYTES BENCH_IDLE_CONNS BENCH_ACTIVE_CONNS \
@@ -570,13 +573,8 @@ LogLevel          warn
 DocumentRoot      "$d/www"
 Mutex             "file:$d/run" default
 DefaultRuntimeDir "$d/run"
-LoadModule mpm_prefork_module "$APACHE_MODULES/mod_mpm_prefork.so"
 LoadModule authz_core_module  "$APACHE_MODULES/mod_authz_core.so"
-StartServers           48
-MinSpareServers        48
-MaxSpareServers        96
-ServerLimit            96
-MaxRequestWorkers      96
+$(apache_mpm_conf)
 MaxConnectionsPerChild 0
 KeepAlive              On
 MaxKeepAliveRequests   0
@@ -759,10 +757,36 @@ profile_syscalls() {
               for (k in c) if (c[k] / n >= 0.05) printf " %s %.2f", k, c[k] / n; printf "\n" }' "$out")
 }
 
+# apache_mpm_conf: the MPM lines of section b's httpd.conf, 96 workers
+# either way: BENCH_APACHE_MPM=event (Debian's default) or prefork.
+apache_mpm_conf() {
+    if [ "$BENCH_APACHE_MPM" = prefork ]; then
+        cat <<EOF
+LoadModule mpm_prefork_module "$APACHE_MODULES/mod_mpm_prefork.so"
+StartServers           48
+MinSpareServers        48
+MaxSpareServers        96
+ServerLimit            96
+MaxRequestWorkers      96
+EOF
+    else
+        cat <<EOF
+LoadModule mpm_event_module "$APACHE_MODULES/mod_mpm_event.so"
+StartServers           2
+ServerLimit            2
+ThreadLimit            48
+ThreadsPerChild        48
+MinSpareThreads        48
+MaxSpareThreads        96
+MaxRequestWorkers      96
+EOF
+    fi
+}
+
 section_b() {
     have apache2 sbcl wrk || { skip b "needs apache2, sbcl, wrk"; return; }
     local m
-    for m in mod_mpm_prefork mod_authz_core mod_fcgid mod_lisp; do
+    for m in "mod_mpm_$BENCH_APACHE_MPM" mod_authz_core mod_fcgid mod_lisp; do
         [ -f "$APACHE_MODULES/$m.so" ] || { skip b "$APACHE_MODULES/$m.so is missing (libapache2-mod-fcgid, libapache2-mod-lisp)"; return; }
     done
     note "section b: Apache mod_fcgid -> fcgi-lisp -> SBCL vs Apache mod_lisp -> SBCL"
@@ -1236,7 +1260,7 @@ done
     echo "fcgi-lisp bench ($FCGI_LISP_VERSION), $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "machine: $MACHINE"
     echo "versions: $VERSIONS"
-    echo "command: bench/run.sh$([ "$smoke" = 1 ] && echo " --smoke") (BENCH_SECONDS=$BENCH_SECONDS BENCH_ROUNDS=$BENCH_ROUNDS BENCH_STUB_TRANSPORT=$BENCH_STUB_TRANSPORT BENCH_WARMUP_SECONDS=$BENCH_WARMUP_SECONDS BENCH_CONNS=$BENCH_CONNS BENCH_THREADS=$BENCH_THREADS BENCH_NGINX_WORKERS=$BENCH_NGINX_WORKERS; sections $only)"
+    echo "command: bench/run.sh$([ "$smoke" = 1 ] && echo " --smoke") (BENCH_SECONDS=$BENCH_SECONDS BENCH_ROUNDS=$BENCH_ROUNDS BENCH_STUB_TRANSPORT=$BENCH_STUB_TRANSPORT BENCH_APACHE_MPM=$BENCH_APACHE_MPM BENCH_WARMUP_SECONDS=$BENCH_WARMUP_SECONDS BENCH_CONNS=$BENCH_CONNS BENCH_THREADS=$BENCH_THREADS BENCH_NGINX_WORKERS=$BENCH_NGINX_WORKERS; sections $only)"
     echo "wrk -t$BENCH_THREADS -c$BENCH_CONNS, $BENCH_ROUNDS alternating rounds of $BENCH_SECONDS s after a discarded warm-up; medians over rounds."
     echo "cpu%: median share of one CPU (100 = one core) of the front end / fcgi-lisp / backend / wrk, and the whole machine ($(nproc) cores = $(( $(nproc) * 100 )))."
     echo

@@ -316,6 +316,24 @@ static void test_slice_is_one_line(void)
         struct slice s = {(const uint8_t *)cases[i].p, cases[i].len};
         CU_ASSERT(slice_is_one_line(s) == cases[i].one_line);
     }
+    /* each forbidden byte at every offset and in every length around the
+     * eight-byte steps, next to bytes that differ from it by one bit */
+    static const uint8_t bad[] = {'\n', '\r', '\0'};
+    for (size_t len = 1; len <= 40; len++) {
+        uint8_t buf[40];
+        for (size_t i = 0; i < len; i++)
+            buf[i] = (uint8_t)("\x0b\x0c\x0e\x01\x8a\x8d\x80 x"[i % 9]);
+        CU_ASSERT(slice_is_one_line((struct slice){buf, len}));
+        for (size_t b = 0; b < NELEMS(bad); b++) {
+            for (size_t at = 0; at < len; at++) {
+                uint8_t keep = buf[at];
+                buf[at] = bad[b];
+                CU_ASSERT(!slice_is_one_line((struct slice){buf, len}));
+                CU_ASSERT(slice_is_one_line((struct slice){buf, at}));
+                buf[at] = keep;
+            }
+        }
+    }
 }
 
 static void test_append_u64(void)
