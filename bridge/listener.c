@@ -110,16 +110,18 @@ static void listener_peer_ip(const struct sockaddr_storage *ss, char *out, size_
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)outlen);
 }
 
-/* Accepts one connection per readiness event, as nginx does by default
- * (multi_accept off): the listener is level-triggered, so the loop comes
- * straight back while more wait, the connections already open get their
- * turn in between, and a web server that opens one connection per request
- * (mod_fcgid) does not cost an accept() failing with EAGAIN each time. */
+/* Connections accepted per readiness event, so that one busy listener does
+ * not starve the connections already open. Accepting until EAGAIN costs a
+ * web server that opens one connection per request (mod_fcgid) a failing
+ * accept() each time, but accepting one per event cost 32 clients that
+ * connect per request about 6% of their req/s (bench/RESULTS.md, run 3). */
+#define LISTENER_ACCEPT_BURST 64
+
 static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct listener *l = (struct listener *)w;
     struct server *srv = l->srv;
-    for (;;) {
+    for (int i = 0; i < LISTENER_ACCEPT_BURST; i++) {
         if (srv->conns.len >= srv->cfg->max_conns) {
             server_accept_pause(srv, "max-conns connections are open");
             return;
@@ -153,6 +155,5 @@ static void listener_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
         else
             snprintf(peer, sizeof peer, "%.63s", l->name);
         conn_new(srv, fd, peer);
-        return;
     }
 }
