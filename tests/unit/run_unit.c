@@ -90,6 +90,8 @@ int main(void)
     suite_backend_url();
     suite_settings();
     suite_balance();
+    suite_respawn();
+    suite_scale();
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

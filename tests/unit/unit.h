@@ -25,6 +25,8 @@ void suite_addr(void);
 void suite_backend_url(void);
 void suite_settings(void);
 void suite_balance(void);
+void suite_respawn(void);
+void suite_scale(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. Usage:
  *   static const CU_TestInfo tests[] = {{"name", fn}, ..., CU_TEST_INFO_NULL};
