@@ -205,3 +205,39 @@ void addr_format(const struct addr *a, char *out, size_t outlen)
     else
         snprintf(out, outlen, "%s:%s", host, port);
 }
+
+unsigned addr_port(const struct addr *a)
+{
+    if (a->family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)&a->sa)->sin_port);
+    if (a->family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)&a->sa)->sin6_port);
+    return 0;
+}
+
+const char *addr_unix_path(const struct addr *a)
+{
+    return a->family == AF_UNIX ? ((const struct sockaddr_un *)&a->sa)->sun_path : NULL;
+}
+
+int addr_slot(struct addr *out, const struct addr *base, unsigned slot)
+{
+    *out = *base;
+    if (base->family == AF_UNIX) {
+        struct sockaddr_un *un = (struct sockaddr_un *)&out->sa;
+        size_t len = strlen(un->sun_path);
+        int n = snprintf(un->sun_path + len, sizeof un->sun_path - len, "-%u", slot);
+        if (n < 0 || (size_t)n >= sizeof un->sun_path - len)
+            return -1;
+        out->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (size_t)n + 1);
+        return 0;
+    }
+    unsigned port = addr_port(base) + slot;
+    if (port > 65535)
+        return -1;
+    if (base->family == AF_INET)
+        ((struct sockaddr_in *)&out->sa)->sin_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in6 *)&out->sa)->sin6_port = htons((uint16_t)port);
+    return 0;
+}

@@ -24,4 +24,13 @@ int addr_parse(struct addr *out, const char *text, char *err, size_t errlen);
  * truncated to outlen - 1 bytes; numeric, never resolves. */
 void addr_format(const struct addr *a, char *out, size_t outlen);
 
+/* The TCP port of a, or 0 for a unix socket. */
+unsigned addr_port(const struct addr *a);
+/* The path of a unix socket address, or NULL. */
+const char *addr_unix_path(const struct addr *a);
+/* Slot N of a pool whose slot 0 is base, as lighttpd lays them out: port+N,
+ * or the path with "-N" appended. 0, or -1 when the port would pass 65535
+ * or the path would not fit. */
+int addr_slot(struct addr *out, const struct addr *base, unsigned slot);
+
 #endif

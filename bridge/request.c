@@ -28,6 +28,7 @@
 #include "cgi_response.h"
 #include "conn.h"
 #include "log.h"
+#include "pool.h"
 #include "sock.h"
 #include "upstream.h"
 #include "watch.h"
@@ -776,6 +777,8 @@ static void request_connect_next(struct request *r)
     if (r->n_tried > 0)
         log_err("backend %s: cannot connect: %s; %s answered 503", request_backend_name(r),
                 strerror(r->connect_errno), DESCRIBE(r));
+    else if (srv->pool != NULL)
+        log_info("request %s: %s; answered 503", DESCRIBE(r), pool_why_unavailable(srv->pool));
     else
         log_info("request %s: every backend is disabled after refusing a connection "
                  "(disable-time %gs); answered 503",

@@ -16,6 +16,7 @@
 #include "fcgi_record.h"
 #include "listener.h"
 #include "log.h"
+#include "pool.h"
 #include "request.h"
 #include "sock.h"
 #include "upstream.h"
@@ -93,11 +94,20 @@ void server_init(struct server *srv, struct ev_loop *loop, const struct settings
     srv->loop = loop;
     srv->cfg = cfg;
     ev_set_userdata(loop, srv);
-    srv->n_backends = cfg->n_backends;
-    srv->backends = xcalloc(cfg->n_backends, sizeof *srv->backends);
     srv->rbuf = xmalloc(SERVER_READ_SIZE);
-    for (size_t i = 0; i < cfg->n_backends; i++)
-        srv->backends[i].url = &cfg->backends[i];
+    if (cfg->bin_path != NULL) {
+        /* backend N is the pool's slot N */
+        srv->pool = pool_new(srv);
+        srv->n_backends = srv->pool->n_slots;
+        srv->backends = xcalloc(srv->n_backends, sizeof *srv->backends);
+        for (size_t i = 0; i < srv->n_backends; i++)
+            srv->backends[i].url = &srv->pool->urls[i];
+    } else {
+        srv->n_backends = cfg->n_backends;
+        srv->backends = xcalloc(cfg->n_backends, sizeof *srv->backends);
+        for (size_t i = 0; i < cfg->n_backends; i++)
+            srv->backends[i].url = &cfg->backends[i];
+    }
     upstream_init(srv);
     snprintf(srv->baseversion, sizeof srv->baseversion, "fcgi-lisp/%s", PACKAGE_VERSION);
     const char *addrs = getenv("FCGI_WEB_SERVER_ADDRS");
@@ -185,6 +195,8 @@ int server_listen(struct server *srv, char *err, size_t errlen)
     }
     for (size_t i = 0; i < srv->n_listeners; i++)
         listener_start(&srv->listeners[i]);
+    if (srv->pool != NULL)
+        pool_start(srv->pool);
     return 0;
 }
 
@@ -251,6 +263,8 @@ void server_free(struct server *srv)
     ev_timer_stop(srv->loop, &srv->drain_timer);
     ev_timer_stop(srv->loop, &srv->idle_sweep);
     ev_timer_stop(srv->loop, &srv->accept_retry);
+    if (srv->pool != NULL)
+        pool_free(srv->pool);
     upstream_free(srv);
     free(srv->listeners);
     free(srv->backends);

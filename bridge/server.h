@@ -18,6 +18,7 @@ struct listener;
 struct upstream_sock;
 struct upstream_waiter;
 struct balance_backend;
+struct pool;
 
 /* One Lisp backend and its kept sockets. */
 struct backend {
@@ -37,6 +38,7 @@ struct server {
     size_t n_listeners;
     struct backend *backends;         /* owned, one per cfg->backends entry */
     size_t n_backends;
+    struct pool *pool;                /* owned: the Lisp processes of bin-path, or NULL */
     struct balance_backend *bal;      /* owned, n_backends: load and state of backends[i]
                                          as balance_pick reads them */
     size_t rr_next;                   /* round robin: next backend to try first */
@@ -69,7 +71,8 @@ struct server {
 
 /* Sets up everything but the listeners. */
 void server_init(struct server *srv, struct ev_loop *loop, const struct settings *cfg);
-/* Opens the listening sockets: --listen, else fd 0, else LISTEN_FDS.
+/* Opens the listening sockets: --listen, else fd 0, else LISTEN_FDS, and
+ * starts the Lisp processes of bin-path.
  * 0, or -1 with a one-line reason in err (exit status 2 territory). */
 int server_listen(struct server *srv, char *err, size_t errlen);
 /* Stops accepting and lets in-flight requests finish (SIGTERM). */

@@ -7,15 +7,19 @@
 
 #include "settings.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
+#include "command.h"
 #include "xalloc.h"
 
 #define SETTINGS_MAX_SECONDS 31536000   /* one year: a timeout longer than that is a typo */
@@ -44,6 +48,10 @@ enum settings_type {
     SETTINGS_T_U64,       /* uint64_t field */
     SETTINGS_T_SECONDS,   /* double field; decimal seconds, more than 0 */
     SETTINGS_T_BALANCE,   /* enum balance_mode field; balance_mode_parse's names */
+    SETTINGS_T_COMMAND,   /* char * field; must pass command_split */
+    SETTINGS_T_ENV_SET,   /* char ** list field; NAME=VALUE, each use adds one */
+    SETTINGS_T_ENV_NAMES, /* char ** list field; names separated by blanks or commas */
+    SETTINGS_T_SIGNAL,    /* int field; a signal name (TERM, SIGTERM) or number */
     SETTINGS_T_CONFIG,    /* command line only: the config file to read */
     SETTINGS_T_HELP,      /* command line only, takes no value */
     SETTINGS_T_VERSION,   /* command line only, takes no value */
@@ -121,6 +129,30 @@ static const struct settings_key settings_keys[] = {
      "requests that wait for a backend below its limit (503 beyond)", "8 per backend", NULL},
     {"queue-timeout", 0, SETTINGS_T_SECONDS, SETTINGS_FIELD(queue_timeout), 0,
      SETTINGS_MAX_SECONDS, "SECONDS", "longest wait for a backend before 503", NULL, NULL},
+    {"bin-path", 0, SETTINGS_T_COMMAND, SETTINGS_FIELD(bin_path), 0, 0, "COMMAND",
+     "start and supervise the Lisp: its command line, quoted as in sh; %p and %s are "
+     "the slot's port and socket", "none", NULL},
+    {"bin-environment", 0, SETTINGS_T_ENV_SET, SETTINGS_FIELD(bin_environment), 0, 0,
+     "NAME=VALUE", "one more variable in the Lisp's environment (repeatable)", "none", NULL},
+    {"bin-copy-environment", 0, SETTINGS_T_ENV_NAMES, SETTINGS_FIELD(bin_copy_environment), 0,
+     0, "NAMES", "the variables of fcgi-lisp's environment the Lisp gets", "PATH HOME LANG",
+     NULL},
+    {"min-procs", 0, SETTINGS_T_UNSIGNED, SETTINGS_FIELD(min_procs), 0, 1024, "N",
+     "Lisp processes kept running", NULL, NULL},
+    {"max-procs", 0, SETTINGS_T_UNSIGNED, SETTINGS_FIELD(max_procs), 0, 1024, "N",
+     "Lisp processes at most (0: the number of CPUs, at least 2)", NULL, NULL},
+    {"max-load-per-proc", 0, SETTINGS_T_UNSIGNED, SETTINGS_FIELD(max_load_per_proc), 1, INT_MAX,
+     "N", "requests each Lisp process serves at once", NULL, NULL},
+    {"idle-timeout", 0, SETTINGS_T_SECONDS, SETTINGS_FIELD(idle_timeout), 0,
+     SETTINGS_MAX_SECONDS, "SECONDS", "a Lisp process above min-procs idle this long stops",
+     NULL, NULL},
+    {"startup-timeout", 0, SETTINGS_T_SECONDS, SETTINGS_FIELD(startup_timeout), 0,
+     SETTINGS_MAX_SECONDS, "SECONDS", "a started Lisp must accept connections within this",
+     NULL, NULL},
+    {"kill-signal", 0, SETTINGS_T_SIGNAL, SETTINGS_FIELD(kill_signal), 1, 64, "SIGNAL",
+     "asks a Lisp process to stop", "TERM", NULL},
+    {"kill-grace", 0, SETTINGS_T_SECONDS, SETTINGS_FIELD(kill_grace), 0, SETTINGS_MAX_SECONDS,
+     "SECONDS", "then SIGKILL after this", NULL, NULL},
     {"help", 'h', SETTINGS_T_HELP, 0, 0, 0, NULL, "print this help and exit", NULL, NULL},
     {"version", 'V', SETTINGS_T_VERSION, 0, 0, 0, NULL, "print the version and exit", NULL,
      NULL},
@@ -299,6 +331,72 @@ static void settings_store_number(struct settings *c, const struct settings_key 
         *(uint64_t *)f = n;
 }
 
+/* The length of the environment variable name at the start of s: a letter
+ * or '_', then letters, digits and '_'. */
+static size_t settings_name_len(const char *s)
+{
+    size_t n = 0;
+    if (!isalpha((unsigned char)s[0]) && s[0] != '_')
+        return 0;
+    while (isalnum((unsigned char)s[n]) || s[n] == '_')
+        n++;
+    return n;
+}
+
+/* Appends a copy of s[0, n) to the NULL-terminated list *v (NULL: empty). */
+static void settings_strv_push(char ***v, const char *s, size_t n)
+{
+    size_t len = *v ? command_strv_len((const char *const *)*v) : 0;
+    *v = xrealloc(*v, (len + 2) * sizeof **v);
+    (*v)[len] = xstrndup(s, n);
+    (*v)[len + 1] = NULL;
+}
+
+/* Names separated by blanks or commas, replacing k's list; empty: none. */
+static int settings_env_names(struct settings *c, const struct settings_key *k, const char *key,
+                              const char *value, const char *where, char *err, size_t errlen)
+{
+    char **names = xcalloc(1, sizeof *names);
+    for (const char *p = value; *p != '\0';) {
+        p += strspn(p, " \t,");
+        if (*p == '\0')
+            break;
+        size_t n = settings_name_len(p);
+        if (n == 0 || (p[n] != '\0' && strchr(" \t,", p[n]) == NULL)) {
+            command_strv_free(names);
+            return settings_fail(err, errlen, where, key,
+                                 "'%s' is not a list of variable names", value);
+        }
+        settings_strv_push(&names, p, n);
+        p += n;
+    }
+    command_strv_free(*(char ***)settings_field(c, k));
+    *(char ***)settings_field(c, k) = names;
+    return 0;
+}
+
+/* TERM, SIGTERM or 15 (any signal number 1..64, case as written). */
+static int settings_parse_signal(const struct settings_key *k, const char *key,
+                                 const char *value, const char *where, int *out, char *err,
+                                 size_t errlen)
+{
+    uint64_t n;
+    if (settings_parse_u64(value, &n) == 0 && n >= k->min && n <= k->max) {
+        *out = (int)n;
+        return 0;
+    }
+    const char *name = strncmp(value, "SIG", 3) == 0 ? value + 3 : value;
+    for (int s = 1; s < NSIG; s++) {
+        const char *abbrev = sigabbrev_np(s);
+        if (abbrev != NULL && strcmp(abbrev, name) == 0) {
+            *out = s;
+            return 0;
+        }
+    }
+    return settings_fail(err, errlen, where, key, "'%s' is not a signal (TERM, SIGINT, 15, ...)",
+                         value);
+}
+
 /* Stores value for k, a key with a field or the backend list; `key` is
  * the name as written (an alias's own name) for messages. */
 static int settings_apply(struct settings *c, const struct settings_key *k, const char *key,
@@ -342,6 +440,25 @@ static int settings_apply(struct settings *c, const struct settings_key *k, cons
                                  "'%s' is not least-connection, fair, round-robin, hash or sticky",
                                  value);
         return 0;
+    case SETTINGS_T_COMMAND: {
+        char **argv = command_split(value, why, sizeof why);
+        if (argv == NULL)
+            return settings_fail(err, errlen, where, key, "%s", why);
+        command_strv_free(argv);
+        free(*(char **)settings_field(c, k));
+        *(char **)settings_field(c, k) = xstrdup(value);
+        return 0;
+    }
+    case SETTINGS_T_ENV_SET:
+        if (settings_name_len(value) == 0 || value[settings_name_len(value)] != '=')
+            return settings_fail(err, errlen, where, key, "'%s' is not NAME=VALUE", value);
+        settings_strv_push((char ***)settings_field(c, k), value, strlen(value));
+        return 0;
+    case SETTINGS_T_ENV_NAMES:
+        return settings_env_names(c, k, key, value, where, err, errlen);
+    case SETTINGS_T_SIGNAL:
+        return settings_parse_signal(k, key, value, where, (int *)settings_field(c, k), err,
+                                     errlen);
     case SETTINGS_T_CONFIG:
     case SETTINGS_T_HELP:
     case SETTINGS_T_VERSION:
@@ -742,18 +859,77 @@ void settings_init(struct settings *c)
         .balance = BALANCE_LEAST_CONNECTION,
         .disable_time = 1,
         .queue_timeout = 30,
+        .min_procs = 1,
+        .max_load_per_proc = 1,
+        .idle_timeout = 60,
+        .startup_timeout = 60,
+        .kill_signal = SIGTERM,
+        .kill_grace = 5,
     };
 }
 
 void settings_free(struct settings *c)
 {
     settings_backends_clear(c);
+    free(c->bin_path);
+    command_strv_free(c->bin_environment);
+    command_strv_free(c->bin_copy_environment);
+    c->bin_path = NULL;
+    c->bin_environment = c->bin_copy_environment = NULL;
     free(c->listen);
     free(c->config_file);
     free(c->server_id);
     free(c->default_content_type);
     free(c->spool_dir);
     c->listen = c->config_file = c->server_id = c->default_content_type = c->spool_dir = NULL;
+}
+
+/* With bin-path: one backend (slot 0's address), min-procs <= max-procs,
+ * and every slot's port a port. max-procs 0 becomes the number of CPUs. */
+static int settings_check_pool(struct settings *c, char *err, size_t errlen)
+{
+    if (c->bin_path == NULL)
+        return 0;
+    if (c->max_procs == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        c->max_procs = cpus > 2 ? (unsigned)cpus : 2;
+        if (c->max_procs < c->min_procs)
+            c->max_procs = c->min_procs;
+    }
+    if (c->n_backends != 1) {
+        snprintf(err, errlen,
+                 "bin-path: give exactly one backend, the address of the first Lisp process "
+                 "(%zu given)", c->n_backends);
+        return -1;
+    }
+    if (c->min_procs > c->max_procs) {
+        snprintf(err, errlen, "min-procs: %u is more than max-procs (%u)", c->min_procs,
+                 c->max_procs);
+        return -1;
+    }
+    const struct addr *a = &c->backends[0].addr;
+    struct addr last;
+    if (addr_slot(&last, a, c->max_procs - 1) < 0) {
+        if (a->family == AF_UNIX)
+            snprintf(err, errlen, "max-procs: the socket path of slot %u is too long",
+                     c->max_procs - 1);
+        else
+            snprintf(err, errlen, "max-procs: %u processes from port %u go past port 65535",
+                     c->max_procs, addr_port(a));
+        return -1;
+    }
+    /* %p in a unix pool, %s in a TCP one */
+    char why[256];
+    char **argv = command_split(c->bin_path, why, sizeof why);
+    struct command_slot cs = {0, addr_port(a), addr_unix_path(a)};
+    char **expanded = command_expand((const char *const *)argv, &cs, why, sizeof why);
+    command_strv_free(argv);
+    if (expanded == NULL) {
+        snprintf(err, errlen, "bin-path: %s", why);
+        return -1;
+    }
+    command_strv_free(expanded);
+    return 0;
 }
 
 /* Everything after argv is read: file, environment, argv, then the
@@ -778,7 +954,7 @@ static int settings_load_levels(struct settings *c, const struct settings_arg *a
                  "set " SETTINGS_ENV_BACKEND ", or write 'backend = URL' in the config file");
         return -1;
     }
-    return 0;
+    return settings_check_pool(c, err, errlen);
 }
 
 enum settings_rc settings_load(struct settings *c, int argc, char **argv, char **env, char *err,
@@ -826,6 +1002,7 @@ static void settings_default_text(const struct settings_key *k, struct settings 
     case SETTINGS_T_BALANCE:
         snprintf(out, outlen, "%s", balance_mode_name(*(enum balance_mode *)f));
         return;
+
     default:
         *out = '\0';
         return;

@@ -47,6 +47,19 @@ struct settings {
     unsigned queue_max;             /* requests waiting for a backend below its limit;
                                        0 (default): 8 per backend */
     double queue_timeout;           /* longest wait in that queue before 503, default 30 */
+
+    /* A spawned pool (lighttpd's fastcgi.server host options): with bin-path
+     * set, the one backend is slot 0's address, slot N's is port+N or PATH-N. */
+    char *bin_path;                 /* owned; the Lisp's command line, NULL: none */
+    char **bin_environment;         /* owned, NULL-terminated "NAME=VALUE" list, or NULL */
+    char **bin_copy_environment;    /* owned, NULL-terminated names, NULL: PATH HOME LANG */
+    unsigned min_procs;             /* default 1 */
+    unsigned max_procs;             /* default 0: the number of CPUs, at least 2 */
+    unsigned max_load_per_proc;     /* requests each process serves at once, default 1 */
+    double idle_timeout;            /* an idle process above min-procs stops after this, 60 */
+    double startup_timeout;         /* start to accepting connections, default 60 */
+    int kill_signal;                /* asks a process to stop, default SIGTERM */
+    double kill_grace;              /* then SIGKILL after this, default 5 */
 };
 
 enum settings_rc {

@@ -5,11 +5,13 @@
 #include "upstream.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "pool.h"
 #include "watch.h"
 #include "xalloc.h"
 
@@ -51,6 +53,8 @@ enum balance_rc upstream_acquire(struct server *srv, const struct balance_query 
     size_t i;
     enum balance_rc rc =
         balance_pick(srv->cfg->balance, srv->bal, srv->n_backends, q, &srv->rr_next, &i);
+    if (rc != BALANCE_PICKED && srv->pool != NULL)
+        rc = pool_on_no_backend(srv->pool, rc, srv->queue.len + 1);
     if (rc == BALANCE_PICKED) {
         srv->bal[i].load++;
         *out = &srv->backends[i];
@@ -65,7 +69,15 @@ void upstream_acquire_this(struct server *srv, struct backend *be)
 
 void upstream_release(struct server *srv, struct backend *be)
 {
-    srv->bal[upstream_index(srv, be)].load--;
+    size_t i = upstream_index(srv, be);
+    srv->bal[i].load--;
+    if (srv->pool != NULL)
+        pool_on_release(srv->pool, i);
+    upstream_kick(srv);
+}
+
+void upstream_kick(struct server *srv)
+{
     if (srv->queue.first != NULL)
         ev_prepare_start(srv->loop, &srv->queue_kick);
 }
@@ -154,18 +166,33 @@ void upstream_keep(struct server *srv, struct upstream_sock *s)
     srv->n_idle_total++;
 }
 
+/* A pool slot without a ready process is disabled for ever (INFINITY) until
+ * the pool says otherwise; requests' connection results do not change it. */
 void upstream_mark_down(struct server *srv, struct backend *be)
 {
-    srv->bal[upstream_index(srv, be)].disabled_until = ev_now(srv->loop) + srv->cfg->disable_time;
+    struct balance_backend *b = &srv->bal[upstream_index(srv, be)];
+    if (!isinf(b->disabled_until))
+        b->disabled_until = ev_now(srv->loop) + srv->cfg->disable_time;
     be->was_down = true;
 }
 
 void upstream_mark_up(struct server *srv, struct backend *be)
 {
-    srv->bal[upstream_index(srv, be)].disabled_until = 0;
+    struct balance_backend *b = &srv->bal[upstream_index(srv, be)];
+    if (!isinf(b->disabled_until))
+        b->disabled_until = 0;
     if (be->was_down) {
         log_notice("backend %s: accepting connections again", be->url->text);
         be->was_down = false;
+    }
+}
+
+void upstream_close_idle(struct server *srv, struct backend *be)
+{
+    while (be->idle.first != NULL) {
+        struct upstream_sock *s = LIST_ENTRY(be->idle.first, struct upstream_sock, link);
+        upstream_idle_unlink(srv, s);
+        upstream_sock_close(srv, s);
     }
 }
 

@@ -43,6 +43,8 @@ enum balance_rc upstream_acquire(struct server *srv, const struct balance_query 
 void upstream_acquire_this(struct server *srv, struct backend *be);
 /* The request counted on be is done with it; a waiting request may go. */
 void upstream_release(struct server *srv, struct backend *be);
+/* Lets the waiting requests try again soon (a backend became usable). */
+void upstream_kick(struct server *srv);
 /* Queues w (FIFO) until upstream_release makes room: false when the queue
  * holds queue-max requests already. */
 bool upstream_enqueue(struct server *srv, struct upstream_waiter *w);
@@ -63,6 +65,8 @@ void upstream_keep(struct server *srv, struct upstream_sock *s);
 void upstream_mark_down(struct server *srv, struct backend *be);
 /* Marks be up after a successful connection (logs the recovery). */
 void upstream_mark_up(struct server *srv, struct backend *be);
+/* Closes be's kept sockets (its process is gone). */
+void upstream_close_idle(struct server *srv, struct backend *be);
 /* Closes kept sockets idle for longer than io_timeout (all when force). */
 void upstream_sweep(struct server *srv, bool force);
 

@@ -15,6 +15,9 @@
 ;;;; Stop:   SIGTERM or SIGINT (Ctrl-C).
 ;;;; Environment:
 ;;;;   MODLISP_PORT     TCP port (default 3000)
+;;;;   FCGI_LISP_PORT   the port fcgi-lisp gives a process it starts itself
+;;;;                    (bin-path = "sbcl ... --load modlisp-app.lisp");
+;;;;                    wins over MODLISP_PORT
 ;;;;   MODLISP_ADDRESS  IPv4 address to bind (default 127.0.0.1; mod_lisp has
 ;;;;                    no authentication, keep it on loopback)
 ;;;; The first run compiles cl-modlisp and kmrcl into ASDF's cache
@@ -71,7 +74,10 @@
     (if (and value (plusp (length value))) value default)))
 
 (defparameter *address* (env-or "MODLISP_ADDRESS" "127.0.0.1"))
-(defparameter *port* (parse-integer (env-or "MODLISP_PORT" "3000")))
+;; FCGI_LISP_PORT is set by fcgi-lisp for the processes it starts itself
+;; (bin-path): slot N's port; it wins over MODLISP_PORT.
+(defparameter *port*
+  (parse-integer (env-or "FCGI_LISP_PORT" (env-or "MODLISP_PORT" "3000"))))
 (defparameter *backlog* 128)
 
 ;;; ------------------------------------------------------------------

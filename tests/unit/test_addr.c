@@ -175,6 +175,35 @@ static void test_addr_format_truncates(void)
     CU_ASSERT_STRING_EQUAL(text, "(address family 0)");
 }
 
+/* A pool's slot N: port+N, or the socket path with -N (lighttpd's layout). */
+static void test_addr_slot(void)
+{
+    struct addr base, a;
+    char err[128], text[128];
+    CU_ASSERT_FATAL(addr_parse(&base, "127.0.0.1:3000", err, sizeof err) == 0);
+    CU_ASSERT_EQUAL(addr_port(&base), 3000);
+    CU_ASSERT_PTR_NULL(addr_unix_path(&base));
+    CU_ASSERT_FATAL(addr_slot(&a, &base, 3) == 0);
+    addr_format(&a, text, sizeof text);
+    CU_ASSERT_STRING_EQUAL(text, "127.0.0.1:3003");
+    CU_ASSERT_FATAL(addr_parse(&base, "[::1]:65534", err, sizeof err) == 0);
+    CU_ASSERT(addr_slot(&a, &base, 1) == 0);
+    CU_ASSERT_EQUAL(addr_port(&a), 65535);
+    CU_ASSERT(addr_slot(&a, &base, 2) == -1);
+    CU_ASSERT_FATAL(addr_parse(&base, "unix:/run/lisp.sock", err, sizeof err) == 0);
+    CU_ASSERT_EQUAL(addr_port(&base), 0);
+    CU_ASSERT_STRING_EQUAL(addr_unix_path(&base), "/run/lisp.sock");
+    CU_ASSERT_FATAL(addr_slot(&a, &base, 12) == 0);
+    CU_ASSERT_STRING_EQUAL(addr_unix_path(&a), "/run/lisp.sock-12");
+    CU_ASSERT_EQUAL(a.len, offsetof(struct sockaddr_un, sun_path) + strlen("/run/lisp.sock-12") + 1);
+    CU_ASSERT_STRING_EQUAL(addr_unix_path(&base), "/run/lisp.sock"); /* base unchanged */
+    char path[200] = "unix:/";
+    memset(path + 6, 'p', 100); /* 101 bytes: fits sun_path (108), with -N up to 106 */
+    CU_ASSERT_FATAL(addr_parse(&base, path, err, sizeof err) == 0);
+    CU_ASSERT(addr_slot(&a, &base, 99999) == 0);
+    CU_ASSERT(addr_slot(&a, &base, 999999) == -1);
+}
+
 void suite_addr(void)
 {
     static const CU_TestInfo tests[] = {
@@ -184,6 +213,7 @@ void suite_addr(void)
         {"bad addresses and their reasons", test_addr_bad},
         {"host names resolve", test_addr_name},
         {"addr_format truncates", test_addr_format_truncates},
+        {"pool slots", test_addr_slot},
         CU_TEST_INFO_NULL,
     };
     unit_add_suite("addr", tests);

@@ -1,0 +1,420 @@
+/* pool.c - Lisp processes started and supervised by fcgi-lisp (bin-path).
+ * fcgi-lisp, MIT licence. */
+#include "config.h"
+
+#include "pool.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "log.h"
+#include "server.h"
+#include "sock.h"
+#include "upstream.h"
+#include "xalloc.h"
+
+extern char **environ;
+
+static void pool_slot_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void pool_idle_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void pool_proc_exit(struct proc *proc, int status);
+static bool pool_slot_start(struct pool_slot *s);
+
+static struct balance_backend *pool_bal(const struct pool_slot *s)
+{
+    return &s->pool->srv->bal[s->index];
+}
+
+static ev_tstamp pool_now(const struct pool *p)
+{
+    return ev_now(p->srv->loop);
+}
+
+static void pool_timer_once(struct pool_slot *s, double after)
+{
+    ev_timer_stop(s->pool->srv->loop, &s->timer);
+    ev_timer_set(&s->timer, after > 0 ? after : 0, 0);
+    ev_timer_start(s->pool->srv->loop, &s->timer);
+}
+
+/* "modlisp+unix:/run/lisp.sock-2", "modlisp://127.0.0.1:3002" */
+static void pool_url_init(struct backend_url *u, const struct backend_url *base, unsigned slot)
+{
+    u->proto = base->proto;
+    addr_slot(&u->addr, &base->addr, slot); /* settings_check_pool checked that it fits */
+    char addr[160];
+    addr_format(&u->addr, addr, sizeof addr);
+    const char *scheme = base->proto == BACKEND_LISPLETS ? "lisplets" : "modlisp";
+    struct buf b = BUF_INIT;
+    buf_printf(&b, "%s%s%s", scheme, u->addr.family == AF_UNIX ? "+" : "://", addr);
+    buf_append_byte(&b, '\0');
+    u->text = xstrdup((const char *)buf_data(&b));
+    buf_free(&b);
+}
+
+struct pool *pool_new(struct server *srv)
+{
+    const struct settings *cfg = srv->cfg;
+    struct pool *p = xcalloc(1, sizeof *p);
+    char err[256];
+    p->srv = srv;
+    p->argv = command_split(cfg->bin_path, err, sizeof err); /* checked by settings */
+    p->n_slots = cfg->max_procs;
+    p->urls = xcalloc(p->n_slots, sizeof *p->urls);
+    p->slots = xcalloc(p->n_slots, sizeof *p->slots);
+    p->view = xcalloc(p->n_slots, sizeof *p->view);
+    p->limits = (struct scale_limits){.min_procs = cfg->min_procs,
+                                      .max_procs = cfg->max_procs,
+                                      .max_load = cfg->max_load_per_proc,
+                                      .spawn_concurrency = 2,
+                                      .idle_timeout = cfg->idle_timeout};
+    respawn_fuse_init(&p->fuse);
+    for (size_t i = 0; i < p->n_slots; i++) {
+        struct pool_slot *s = &p->slots[i];
+        char name[32];
+        pool_url_init(&p->urls[i], &cfg->backends[0], (unsigned)i);
+        snprintf(name, sizeof name, "lisp slot %zu", i);
+        s->pool = p;
+        s->index = i;
+        s->probe_fd = -1;
+        s->state = SCALE_EMPTY;
+        proc_init(&s->proc, name, pool_proc_exit, s);
+        ev_init(&s->timer, pool_slot_timer_cb);
+        s->timer.data = s;
+    }
+    ev_timer_init(&p->idle, pool_idle_cb, 1.0, 1.0);
+    p->idle.data = p;
+    return p;
+}
+
+/* The slots as scale.h sees them. */
+static void pool_view(struct pool *p)
+{
+    for (size_t i = 0; i < p->n_slots; i++) {
+        const struct pool_slot *s = &p->slots[i];
+        p->view[i] = (struct scale_proc){s->state, pool_bal(s)->load, s->last_used};
+        /* a slot waiting for its restart is taken */
+        if (s->restart_pending)
+            p->view[i].state = SCALE_STARTING;
+    }
+}
+
+static size_t pool_count(const struct pool *p, enum scale_state state)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_slots; i++)
+        n += p->slots[i].state == state;
+    return n;
+}
+
+/* Starts as many processes as scale.h wants for `waiting` requests. */
+static void pool_start_wanted(struct pool *p, size_t waiting)
+{
+    pool_view(p);
+    unsigned want = scale_starts_wanted(p->view, p->n_slots, &p->limits, waiting);
+    for (size_t i = 0; i < p->n_slots && want > 0; i++) {
+        struct pool_slot *s = &p->slots[i];
+        if (s->state != SCALE_EMPTY || s->restart_pending)
+            continue;
+        if (!pool_slot_start(s))
+            break;
+        want--;
+    }
+}
+
+void pool_start(struct pool *p)
+{
+    for (size_t i = 0; i < p->n_slots; i++) {
+        struct balance_backend *b = pool_bal(&p->slots[i]);
+        b->max_load = p->limits.max_load;
+        b->disabled_until = INFINITY;
+    }
+    if (p->limits.min_procs < p->limits.max_procs)
+        ev_timer_start(p->srv->loop, &p->idle);
+    pool_start_wanted(p, 0);
+}
+
+/* No traffic to s from now on; its kept sockets are closed. */
+static void pool_slot_unroute(struct pool_slot *s)
+{
+    pool_bal(s)->disabled_until = INFINITY;
+    upstream_close_idle(s->pool->srv, &s->pool->srv->backends[s->index]);
+}
+
+/* Asks s's process to stop: kill-signal, then SIGKILL after kill-grace. */
+static void pool_slot_stop(struct pool_slot *s)
+{
+    s->state = SCALE_STOPPING;
+    pool_slot_unroute(s);
+    proc_signal(&s->proc, s->pool->srv->cfg->kill_signal);
+    pool_timer_once(s, s->pool->srv->cfg->kill_grace);
+}
+
+/* A start failed or a process exited before min-uptime: back-off, fuse. */
+static double pool_slot_failed(struct pool_slot *s, double uptime)
+{
+    struct pool *p = s->pool;
+    double delay = respawn_backoff_exit(&s->backoff, uptime);
+    if (uptime < RESPAWN_MIN_UPTIME &&
+        respawn_fuse_failure(&p->fuse, pool_now(p)) == RESPAWN_FUSE_TRIPS)
+        log_err("lisp pool: %d starts failed within %gs; answering 503 at once and trying one "
+                "start every %gs until a Lisp stays up %gs",
+                RESPAWN_FUSE_FAILURES, RESPAWN_FUSE_WINDOW, RESPAWN_FUSE_RETRY,
+                RESPAWN_MIN_UPTIME);
+    s->state = SCALE_EMPTY;
+    s->restart_pending = true;
+    pool_timer_once(s, delay);
+    return delay;
+}
+
+static bool pool_slot_start(struct pool_slot *s)
+{
+    struct pool *p = s->pool;
+    const struct settings *cfg = p->srv->cfg;
+    ev_tstamp now = pool_now(p);
+    if (!respawn_fuse_may_start(&p->fuse, now)) {
+        s->restart_pending = true;
+        pool_timer_once(s, p->fuse.retry_at - now);
+        return false;
+    }
+    const struct addr *a = &p->urls[s->index].addr;
+    struct command_slot cs = {(unsigned)s->index, addr_port(a), addr_unix_path(a)};
+    char err[256];
+    char **argv = command_expand((const char *const *)p->argv, &cs, err, sizeof err);
+    char **envp = command_env((const char *const *)environ,
+                              (const char *const *)cfg->bin_copy_environment,
+                              (const char *const *)cfg->bin_environment, &cs);
+    if (cs.path != NULL)
+        unlink(cs.path); /* a socket its last process left: the new one binds it */
+    int rc = argv ? proc_spawn(&s->proc, p->srv->loop, argv, envp, -1, err, sizeof err) : -1;
+    command_strv_free(argv);
+    command_strv_free(envp);
+    s->restart_pending = false;
+    if (rc < 0) {
+        log_err("%s: cannot start %s: %s", s->proc.name, cfg->bin_path, err);
+        pool_slot_failed(s, 0);
+        return false;
+    }
+    log_info("%s: started %s", s->proc.tag, cfg->bin_path);
+    s->state = SCALE_STARTING;
+    s->served = 0;
+    s->deadline = now + cfg->startup_timeout;
+    ev_timer_stop(p->srv->loop, &s->timer);
+    ev_timer_set(&s->timer, POOL_PROBE_INTERVAL, POOL_PROBE_INTERVAL);
+    ev_timer_start(p->srv->loop, &s->timer);
+    return true;
+}
+
+static void pool_slot_ready(struct pool_slot *s)
+{
+    struct pool *p = s->pool;
+    ev_tstamp now = pool_now(p);
+    s->state = SCALE_READY;
+    s->last_used = now;
+    pool_bal(s)->disabled_until = 0;
+    log_info("%s: accepting connections after %.2fs", s->proc.tag, now - s->proc.started);
+    /* the fuse learns that this start succeeded once it has stayed up */
+    pool_timer_once(s, s->proc.started + RESPAWN_MIN_UPTIME - now);
+    upstream_kick(p->srv);
+}
+
+/* STARTING: is the process accepting connections yet? A connect that is
+ * still in progress is looked at on the next tick. */
+static void pool_slot_probe(struct pool_slot *s)
+{
+    const struct addr *a = &s->pool->urls[s->index].addr;
+    if (s->probe_fd >= 0) {
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer;
+        bool up = sock_error(s->probe_fd) == 0 &&
+                  getpeername(s->probe_fd, (struct sockaddr *)&peer, &len) == 0;
+        close(s->probe_fd);
+        s->probe_fd = -1;
+        if (up) {
+            pool_slot_ready(s);
+            return;
+        }
+    }
+    bool in_progress;
+    int fd = sock_connect(a, &in_progress);
+    if (fd >= 0 && !in_progress) {
+        close(fd);
+        pool_slot_ready(s);
+        return;
+    }
+    s->probe_fd = fd;
+    if (pool_now(s->pool) >= s->deadline) {
+        log_err("%s: not accepting connections on %s after %gs (startup-timeout); stopping it",
+                s->proc.tag, s->pool->urls[s->index].text, s->pool->srv->cfg->startup_timeout);
+        if (s->probe_fd >= 0)
+            close(s->probe_fd);
+        s->probe_fd = -1;
+        pool_slot_stop(s);
+        s->restart_pending = true; /* a failed start: restarted after its exit */
+    }
+}
+
+static void pool_slot_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct pool_slot *s = w->data;
+    struct pool *p = s->pool;
+    switch (s->state) {
+    case SCALE_STARTING:
+        pool_slot_probe(s);
+        return;
+    case SCALE_READY:
+        if (respawn_fuse_success(&p->fuse) == RESPAWN_FUSE_CLOSES)
+            log_warn("lisp pool: %s has stayed up %gs; starting processes normally again",
+                     s->proc.tag, RESPAWN_MIN_UPTIME);
+        return;
+    case SCALE_STOPPING:
+        log_warn("%s: still running %gs after SIG%s; sending SIGKILL", s->proc.tag,
+                 p->srv->cfg->kill_grace, sigabbrev_np(p->srv->cfg->kill_signal));
+        proc_signal(&s->proc, SIGKILL);
+        return;
+    case SCALE_EMPTY:
+        if (s->restart_pending)
+            pool_slot_start(s);
+        return;
+    }
+}
+
+static void pool_proc_exit(struct proc *proc, int status)
+{
+    struct pool_slot *s = proc->data;
+    struct pool *p = s->pool;
+    double uptime = pool_now(p) - proc->started;
+    char how[96];
+    proc_describe_status(status, how, sizeof how);
+    if (s->probe_fd >= 0) {
+        close(s->probe_fd);
+        s->probe_fd = -1;
+    }
+    pool_slot_unroute(s);
+    bool asked = s->state == SCALE_STOPPING && !s->restart_pending;
+    if (asked) {
+        log_notice("%s %s after %.1fs, %lu requests served", proc->tag, how, uptime, s->served);
+        ev_timer_stop(p->srv->loop, &s->timer);
+        s->state = SCALE_EMPTY;
+        pool_start_wanted(p, 0); /* below min-procs now? */
+        return;
+    }
+    double delay = pool_slot_failed(s, uptime);
+    log_err("%s %s after %.1fs, %lu requests served; starting it again in %gs", proc->tag, how,
+            uptime, s->served, delay);
+}
+
+enum balance_rc pool_on_no_backend(struct pool *p, enum balance_rc rc, size_t waiting)
+{
+    pool_start_wanted(p, waiting);
+    bool coming = pool_count(p, SCALE_STARTING) > 0;
+    for (size_t i = 0; i < p->n_slots && !coming; i++)
+        coming = p->slots[i].restart_pending;
+    if (p->fuse.state == RESPAWN_FUSE_TRIPPED && pool_count(p, SCALE_READY) == 0 &&
+        pool_count(p, SCALE_STARTING) == 0)
+        return BALANCE_NONE_UP;
+    if (rc == BALANCE_ALL_FULL || coming)
+        return BALANCE_ALL_FULL;
+    return BALANCE_NONE_UP;
+}
+
+const char *pool_why_unavailable(const struct pool *p)
+{
+    if (p->fuse.state == RESPAWN_FUSE_TRIPPED)
+        return "the Lisp processes keep failing to start (the crash-loop fuse is tripped)";
+    return "no Lisp process is running and none can start";
+}
+
+void pool_on_release(struct pool *p, size_t i)
+{
+    struct pool_slot *s = &p->slots[i];
+    s->served++;
+    if (pool_bal(s)->load == 0)
+        s->last_used = pool_now(p);
+}
+
+static void pool_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct pool *p = w->data;
+    ev_tstamp now = pool_now(p);
+    if (now - p->last_idle_stop < POOL_IDLE_STOP_INTERVAL)
+        return;
+    pool_view(p);
+    size_t v = scale_idle_victim(p->view, p->n_slots, &p->limits, now);
+    if (v == SIZE_MAX)
+        return;
+    struct pool_slot *s = &p->slots[v];
+    log_info("%s: idle for %.0fs; stopping it", s->proc.tag, now - s->last_used);
+    p->last_idle_stop = now;
+    pool_slot_stop(s);
+}
+
+/* At exit: waits up to `grace` seconds for the processes to be gone. */
+static void pool_wait_all(struct pool *p, double grace)
+{
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    for (double waited = 0;; waited += 0.01) {
+        bool left = false;
+        for (size_t i = 0; i < p->n_slots; i++) {
+            struct proc *proc = &p->slots[i].proc;
+            int status;
+            pid_t got = proc->pid > 0 ? waitpid(proc->pid, &status, WNOHANG) : 0;
+            if (got > 0) {
+                char how[96];
+                proc_describe_status(status, how, sizeof how);
+                log_notice("%s %s after %.1fs, %lu requests served (fcgi-lisp stopping)",
+                           proc->tag, how, ev_time() - proc->started, p->slots[i].served);
+            }
+            if (got != 0)
+                proc->pid = 0; /* reaped, or not ours any more (ECHILD) */
+            left = left || proc->pid > 0;
+        }
+        if (!left || waited >= grace)
+            return;
+        nanosleep(&tick, NULL);
+    }
+}
+
+void pool_free(struct pool *p)
+{
+    const struct settings *cfg = p->srv->cfg;
+    for (size_t i = 0; i < p->n_slots; i++) {
+        struct pool_slot *s = &p->slots[i];
+        ev_timer_stop(p->srv->loop, &s->timer);
+        ev_child_stop(p->srv->loop, &s->proc.child);
+        proc_signal(&s->proc, cfg->kill_signal);
+    }
+    pool_wait_all(p, cfg->kill_grace);
+    for (size_t i = 0; i < p->n_slots; i++) {
+        struct proc *proc = &p->slots[i].proc;
+        if (proc->pid > 0) {
+            log_warn("%s: still running %gs after SIG%s; sending SIGKILL", proc->tag,
+                     cfg->kill_grace, sigabbrev_np(cfg->kill_signal));
+            proc_signal(proc, SIGKILL);
+        }
+    }
+    pool_wait_all(p, 60);
+    ev_timer_stop(p->srv->loop, &p->idle);
+    for (size_t i = 0; i < p->n_slots; i++) {
+        struct pool_slot *s = &p->slots[i];
+        if (s->probe_fd >= 0)
+            close(s->probe_fd);
+        proc_free(&s->proc, p->srv->loop);
+        backend_url_free(&p->urls[i]);
+    }
+    command_strv_free(p->argv);
+    free(p->urls);
+    free(p->slots);
+    free(p->view);
+    free(p);
+}

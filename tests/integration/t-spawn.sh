@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# t-spawn.sh - Lisp processes that fcgi-lisp starts and supervises itself
+# (bin-path, min-procs, max-procs, ...): slots on socket-N and port+N, their
+# environment and output, a process killed under load, scaling up and down,
+# the crash-loop fuse, startup-timeout, and no zombie or leftover process.
+# The C stub (fake-lisp) and the real SBCL cl-modlisp app as the Lisp; a
+# FastCGI client (fcgi-probe) in front.
+# fcgi-lisp, MIT licence.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+it_setup spawn
+it_require "$FCGI_LISP" "$FAKE_LISP" "$FCGI_PROBE" pgrep
+
+# bridge NAME ARGS...: a fcgi-lisp on $IT_DIR/NAME.sock; sets $sock, $bpid.
+bridge() {
+    local name=$1
+    shift
+    sock="$IT_DIR/$name.sock"
+    it_spawn "$name" "$FCGI_LISP" --listen "unix:$sock" --log-level 6 "$@"
+    bpid=$IT_LAST_PID
+    it_wait_socket "$sock" || it_fail "fcgi-lisp $name listens"
+}
+probe() { "$FCGI_PROBE" --timeout 20 --connect "unix:$sock" "$@" 2>/dev/null; }
+status_of() { probe request --uri "$1" | sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -n 1; }
+# children PID: the PIDs of PID's child processes
+children() { pgrep -P "$1" | sort -n | tr '\n' ' '; }
+nchildren() { pgrep -c -P "$1"; }
+nchildren_is() { [ "$(nchildren "$1")" = "$2" ]; }
+status_is() { [ "$(status_of "$1")" = "$2" ]; }
+# log_count_is NAME PATTERN N: the log of NAME has N lines matching PATTERN
+log_count_is() { [ "$(grep -c -- "$2" "$IT_DIR/$1.log")" = "$3" ]; }
+# wait_until SECONDS CMD...: polls CMD every 0.1 s
+wait_until() {
+    local limit=$(( $1 * 10 )) i=0
+    shift
+    while ! "$@"; do
+        [ $i -ge $limit ] && return 1
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+log_has() { grep -q -- "$2" "$IT_DIR/$1.log"; }
+zombies_of() {
+    local n=0 c
+    for c in $(pgrep -P "$1"); do
+        [ "$(awk '{print $3}' "/proc/$c/stat" 2>/dev/null)" = Z ] && n=$((n + 1))
+    done
+    echo "$n"
+}
+
+# The stub as the Lisp: a shell that says where it is, then execs fake-lisp on
+# the slot's socket; SECRET is in fcgi-lisp's environment, not the Lisp's.
+export SECRET=not-for-the-lisp
+wrapper="echo slot=\$FCGI_LISP_SLOT socket=\$FCGI_LISP_SOCKET greeting=\$GREETING secret=\${SECRET:-unset} >&2; exec '$FAKE_LISP' --listen unix:\$FCGI_LISP_SOCKET"
+
+# --- min-procs, slots, environment, output ---------------------------------------
+bridge fixed --backend "modlisp+unix:$IT_DIR/lisp.sock" --bin-path "sh -c \"$wrapper\"" \
+    --bin-environment GREETING=hi --min-procs 2 --max-procs 2
+wait_until 10 nchildren_is "$bpid" 2 || it_fail "two Lisp processes start"
+wait_until 10 log_has fixed "lisp slot 1 pid [0-9]*: accepting connections"
+it_check_eq "min-procs 2: two processes run" 2 "$(nchildren "$bpid")"
+out=$(probe request --uri /whoami)
+it_check_contains "a request is served by slot 0, on socket-0" "whoami=unix:$IT_DIR/lisp.sock-0" "$out"
+log=$(cat "$IT_DIR/fixed.log")
+it_check_contains "the Lisp's stderr is logged with its slot and pid" \
+    "lisp slot 1 pid" "$(grep "stderr: slot=1 " <<<"$log")"
+it_check_contains "the Lisp gets its slot and socket" "slot=1 socket=$IT_DIR/lisp.sock-1" "$log"
+it_check_contains "bin-environment reaches it" "greeting=hi" "$log"
+it_check_contains "fcgi-lisp's own environment does not" "secret=unset" "$log"
+
+# --- kill -9 under load: no failed request, the slot comes back -----------------
+before=$(children "$bpid")
+victim=$(pgrep -P "$bpid" -f -- "unix:$IT_DIR/lisp.sock-0")
+fails=0
+for i in $(seq 1 40); do
+    [ "$i" = 10 ] && kill -9 "$victim"
+    [ "$(status_of /hello)" = 200 ] || fails=$((fails + 1))
+done
+it_check_eq "kill -9 of a Lisp during 40 requests: none failed" 0 "$fails"
+wait_until 10 log_has fixed "killed by SIGKILL after" || true
+it_check_contains "the exit is logged with the signal, uptime and requests served" \
+    "requests served; starting it again in 0s" "$(grep 'killed by SIGKILL' "$IT_DIR/fixed.log")"
+wait_until 10 nchildren_is "$bpid" 2
+after=$(children "$bpid")
+it_check_eq "the slot is started again: two processes" 2 "$(nchildren "$bpid")"
+if [ "$before" != "$after" ]; then it_pass "with a new pid ($before -> $after)"
+else it_fail "no new process" "$before"; fi
+wait_until 10 status_is /hello 200
+it_check_eq "no zombie among its children" 0 "$(zombies_of "$bpid")"
+lisps=$(children "$bpid")
+it_stop "$bpid"
+left=0
+for p in $lisps; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
+it_check_eq "SIGTERM to fcgi-lisp stops its Lisps" 0 "$left"
+it_check_eq "their exits are logged" 2 "$(grep -c 'requests served (fcgi-lisp stopping)' "$IT_DIR/fixed.log")"
+
+# --- scale up at dispatch, down after idle-timeout ------------------------------------
+bridge scale --backend "modlisp+unix:$IT_DIR/scale-lisp.sock" \
+    --bin-path "'$FAKE_LISP' --listen unix:%s" --min-procs 1 --max-procs 3 \
+    --max-load-per-proc 1 --idle-timeout 1
+wait_until 10 log_has scale "accepting connections"
+it_check_eq "min-procs 1: one process at first" 1 "$(nchildren "$bpid")"
+slow_pids=""
+for i in 1 2 3; do
+    probe request --uri '/slow?ms=1500' >"$IT_DIR/slow$i.out" &
+    slow_pids="$slow_pids $!"
+done
+sleep 0.8
+it_check_eq "three requests at once with max-load-per-proc 1: three processes" 3 \
+    "$(nchildren "$bpid")"
+# shellcheck disable=SC2086 # PIDs
+wait $slow_pids
+ok=0
+for i in 1 2 3; do grep -q '^slow$' "$IT_DIR/slow$i.out" && ok=$((ok + 1)); done
+it_check_eq "all three answered" 3 "$ok"
+if wait_until 15 nchildren_is "$bpid" 1; then
+    it_pass "idle processes above min-procs stop after idle-timeout (one per 5 s)"
+else
+    it_fail "still $(nchildren "$bpid") processes after 15 s idle"
+fi
+it_check_contains "the stop is logged" "idle for" "$(cat "$IT_DIR/scale.log")"
+it_check_eq "no zombie among its children" 0 "$(zombies_of "$bpid")"
+it_stop "$bpid"
+
+# --- crash loop: the fuse trips, 503 at once, one log line -----------------------------
+bridge fuse --backend "modlisp+unix:$IT_DIR/fuse-lisp.sock" \
+    --bin-path "sh -c 'echo cannot load the core >&2; exit 3'" --min-procs 1 --max-procs 2
+# back-off 0, 1, 2, 4 s: the fifth failed start comes after about 7 s
+if wait_until 15 log_has fuse "starts failed within"; then
+    it_pass "a Lisp that exits at once trips the fuse"
+else
+    it_fail "the fuse did not trip" "$(tail -n 5 "$IT_DIR/fuse.log")"
+fi
+t0=$(date +%s%N)
+code=$(status_of /hello)
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+it_check_eq "while it is tripped requests get 503" 503 "$code"
+if [ "$ms" -lt 1000 ]; then it_pass "at once ($ms ms)"; else it_fail "the 503 took $ms ms"; fi
+it_check_eq "the fuse is logged once" 1 "$(grep -c 'starts failed within' "$IT_DIR/fuse.log")"
+it_check_contains "each exit is logged with its status" "exited with status 3 after" \
+    "$(cat "$IT_DIR/fuse.log")"
+it_check_contains "and what the Lisp said" "stderr: cannot load the core" "$(cat "$IT_DIR/fuse.log")"
+it_check_eq "no zombie among its children" 0 "$(zombies_of "$bpid")"
+it_stop "$bpid"
+
+# --- startup-timeout: a process that never listens is stopped ---------------------------
+bridge slow --backend "modlisp+unix:$IT_DIR/never.sock" --bin-path "sleep 30" \
+    --startup-timeout 0.5 --min-procs 1 --max-procs 1
+if wait_until 10 log_has slow "killed by SIGTERM after"; then
+    it_pass "a Lisp that does not listen within startup-timeout is stopped"
+else
+    it_fail "it was not stopped" "$(tail -n 5 "$IT_DIR/slow.log")"
+fi
+it_check_contains "the log says why" "(startup-timeout); stopping it" "$(cat "$IT_DIR/slow.log")"
+it_stop "$bpid"
+
+# --- the real Lisp: SBCL cl-modlisp on port+N --------------------------------------------
+if command -v sbcl >/dev/null 2>&1; then
+    port=$(it_free_port)
+    app="$top_srcdir/contrib/lisp/modlisp-app.lisp"
+    mkdir -p "$IT_DIR/home"
+    HOME="$IT_DIR/home" XDG_CACHE_HOME="$IT_DIR/home/cache" bridge sbcl \
+        --backend "modlisp://127.0.0.1:$port" --min-procs 2 --max-procs 2 \
+        --bin-copy-environment "PATH HOME XDG_CACHE_HOME" \
+        --bin-path "sbcl --noinform --non-interactive --no-userinit --load '$app'"
+    if wait_until 90 log_count_is sbcl 'accepting connections' 2; then
+        it_pass "two SBCL cl-modlisp processes start, on port $port and $((port + 1))"
+    else
+        it_fail "the SBCL processes did not come up" "$(tail -n 10 "$IT_DIR/sbcl.log")"
+    fi
+    out=$(probe request --uri /hello)
+    it_check_contains "SBCL answers through the pool" "hello from cl-modlisp" "$out"
+    victim=$(pgrep -P "$bpid" | head -n 1)
+    kill -9 "$victim"
+    fails=0
+    for _ in $(seq 1 20); do [ "$(status_of /hello)" = 200 ] || fails=$((fails + 1)); done
+    it_check_eq "with one SBCL killed, 20 requests on the other all succeed" 0 "$fails"
+    if wait_until 90 log_count_is sbcl 'accepting connections' 3; then
+        it_pass "the killed SBCL is started again and accepts connections"
+    else
+        it_fail "the killed SBCL did not come back" "$(tail -n 10 "$IT_DIR/sbcl.log")"
+    fi
+    lisps=$(children "$bpid")
+    it_stop "$bpid"
+    left=0
+    for p in $lisps; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
+    it_check_eq "no SBCL is left after fcgi-lisp stops" 0 "$left"
+else
+    echo "SKIP: spawn: the SBCL part needs sbcl (and cl-modlisp)"
+fi
+
+it_finish
