@@ -9,6 +9,7 @@
 
 #include <CUnit/CUnit.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -876,6 +877,75 @@ static void test_settings_free(void)
     tdir_remove(&t);
 }
 
+/* The pool keys: defaults, every one set, and the checks of the whole. */
+static void test_settings_pool(void)
+{
+    struct settings c;
+    expect_ok(&c, ARGS("-b", BACKEND_A), NULL);
+    CU_ASSERT_PTR_NULL(c.bin_path);
+    CU_ASSERT_EQUAL(c.max_procs, 0); /* no bin-path: left as given */
+    CU_ASSERT_EQUAL(c.min_procs, 1);
+    CU_ASSERT_EQUAL(c.max_load_per_proc, 1);
+    CU_ASSERT_DOUBLE_EQUAL(c.idle_timeout, 60, 0);
+    CU_ASSERT_DOUBLE_EQUAL(c.startup_timeout, 60, 0);
+    CU_ASSERT_EQUAL(c.kill_signal, SIGTERM);
+    CU_ASSERT_DOUBLE_EQUAL(c.kill_grace, 5, 0);
+    settings_free(&c);
+
+    expect_ok(&c,
+              ARGS("-b", BACKEND_C, "--bin-path", "sbcl --load 'my app.lisp' --socket %s",
+                   "--bin-environment", "SBCL_HOME=/opt/sbcl", "--bin-environment", "A_1=",
+                   "--bin-copy-environment", "PATH, TZ", "--min-procs", "2", "--max-procs",
+                   "5", "--max-load-per-proc", "3", "--idle-timeout", "7", "--startup-timeout",
+                   "0.5", "--kill-signal", "SIGQUIT", "--kill-grace", "2"),
+              NULL);
+    CU_ASSERT_STRING_EQUAL(c.bin_path, "sbcl --load 'my app.lisp' --socket %s");
+    CU_ASSERT_STRING_EQUAL(c.bin_environment[0], "SBCL_HOME=/opt/sbcl");
+    CU_ASSERT_STRING_EQUAL(c.bin_environment[1], "A_1=");
+    CU_ASSERT_PTR_NULL(c.bin_environment[2]);
+    CU_ASSERT_STRING_EQUAL(c.bin_copy_environment[0], "PATH");
+    CU_ASSERT_STRING_EQUAL(c.bin_copy_environment[1], "TZ");
+    CU_ASSERT_PTR_NULL(c.bin_copy_environment[2]);
+    CU_ASSERT_EQUAL(c.min_procs, 2);
+    CU_ASSERT_EQUAL(c.max_procs, 5);
+    CU_ASSERT_EQUAL(c.max_load_per_proc, 3);
+    CU_ASSERT_DOUBLE_EQUAL(c.idle_timeout, 7, 0);
+    CU_ASSERT_DOUBLE_EQUAL(c.startup_timeout, 0.5, 0);
+    CU_ASSERT_EQUAL(c.kill_signal, SIGQUIT);
+    CU_ASSERT_DOUBLE_EQUAL(c.kill_grace, 2, 0);
+    settings_free(&c);
+
+    /* max-procs 0 with bin-path: the number of CPUs, at least 2 */
+    expect_ok(&c, ARGS("-b", BACKEND_A, "--bin-path", "sbcl", "--kill-signal", "9"), NULL);
+    CU_ASSERT(c.max_procs >= 2);
+    CU_ASSERT_EQUAL(c.kill_signal, SIGKILL);
+    settings_free(&c);
+
+    expect_error(ARGS("-b", BACKEND_A, "--bin-path", "sbcl --eval '(oops"), NULL,
+                 "--bin-path: a ' is not closed");
+    expect_error(ARGS("-b", BACKEND_A, "--bin-environment", "1X=y"), NULL,
+                 "--bin-environment: '1X=y' is not NAME=VALUE");
+    expect_error(ARGS("-b", BACKEND_A, "--bin-environment", "NOVALUE"), NULL,
+                 "--bin-environment: 'NOVALUE' is not NAME=VALUE");
+    expect_error(ARGS("-b", BACKEND_A, "--bin-copy-environment", "PATH;HOME"), NULL,
+                 "--bin-copy-environment: 'PATH;HOME' is not a list of variable names");
+    expect_error(ARGS("-b", BACKEND_A, "--kill-signal", "SIGNOPE"), NULL,
+                 "--kill-signal: 'SIGNOPE' is not a signal (TERM, SIGINT, 15, ...)");
+    expect_error(ARGS("-b", BACKEND_A, "-b", BACKEND_B, "--bin-path", "sbcl"), NULL,
+                 "bin-path: give exactly one backend, the address of the first Lisp process "
+                 "(2 given)");
+    expect_error(ARGS("-b", BACKEND_A, "--bin-path", "sbcl", "--min-procs", "3", "--max-procs",
+                      "2"),
+                 NULL, "min-procs: 3 is more than max-procs (2)");
+    expect_error(ARGS("-b", "modlisp://127.0.0.1:65534", "--bin-path", "sbcl", "--max-procs",
+                      "3"),
+                 NULL, "max-procs: 3 processes from port 65534 go past port 65535");
+    expect_error(ARGS("-b", BACKEND_A, "--bin-path", "sbcl --socket %s"), NULL,
+                 "bin-path: %s: the pool listens on a port, not a socket");
+    expect_error(ARGS("-b", BACKEND_C, "--bin-path", "sbcl --port %p"), NULL,
+                 "bin-path: %p: the pool listens on a unix socket, not a port");
+}
+
 void suite_settings(void)
 {
     static const CU_TestInfo tests[] = {
@@ -892,6 +962,7 @@ void suite_settings(void)
         {"precedence file < env < argv", test_settings_precedence},
         {"--help and --version", test_settings_help_version},
         {"settings_set", test_settings_set},
+        {"pool keys", test_settings_pool},
         {"getopt state is reset", test_settings_reload},
         {"settings_free after errors", test_settings_free},
         CU_TEST_INFO_NULL,
