@@ -160,26 +160,45 @@ if command -v sbcl >/dev/null 2>&1; then
     app="$top_srcdir/contrib/lisp/modlisp-app.lisp"
     mkdir -p "$IT_DIR/home"
     HOME="$IT_DIR/home" XDG_CACHE_HOME="$IT_DIR/home/cache" bridge sbcl \
-        --backend "modlisp://127.0.0.1:$port" --min-procs 2 --max-procs 2 \
+        --backend "modlisp://127.0.0.1:$port" --min-procs 1 --max-procs 2 \
+        --max-load-per-proc 1 --idle-timeout 1 \
         --bin-copy-environment "PATH HOME XDG_CACHE_HOME" \
         --bin-path "sbcl --noinform --non-interactive --no-userinit --load '$app'"
-    if wait_until 90 log_count_is sbcl 'accepting connections' 2; then
-        it_pass "two SBCL cl-modlisp processes start, on port $port and $((port + 1))"
+    if wait_until 90 log_count_is sbcl 'accepting connections' 1; then
+        it_pass "min-procs 1: one SBCL cl-modlisp process starts, on port $port"
     else
-        it_fail "the SBCL processes did not come up" "$(tail -n 10 "$IT_DIR/sbcl.log")"
+        it_fail "the SBCL process did not come up" "$(tail -n 10 "$IT_DIR/sbcl.log")"
     fi
     out=$(probe request --uri /hello)
     it_check_contains "SBCL answers through the pool" "hello from cl-modlisp" "$out"
+    # two slow requests at once: the second starts slot 1 (port+1) and waits for it
+    probe request --uri '/slow?ms=3000' >"$IT_DIR/sbcl-slow1.out" &
+    s1=$!
+    sleep 0.3
+    probe request --uri '/slow?ms=100' >"$IT_DIR/sbcl-slow2.out" &
+    s2=$!
+    wait "$s1" "$s2"
+    ok=0
+    for f in sbcl-slow1 sbcl-slow2; do grep -q '^slow$' "$IT_DIR/$f.out" && ok=$((ok + 1)); done
+    it_check_eq "under two requests at once with max-load-per-proc 1, both answered" 2 "$ok"
+    it_check_contains "the second SBCL was started for them, on port+1" \
+        "lisp slot 1 pid" "$(grep 'accepting connections' "$IT_DIR/sbcl.log")"
+    if wait_until 15 nchildren_is "$bpid" 1; then
+        it_pass "back to one SBCL after idle-timeout"
+    else
+        it_fail "still $(nchildren "$bpid") SBCL processes after 15 s idle"
+    fi
     victim=$(pgrep -P "$bpid" | head -n 1)
     kill -9 "$victim"
-    fails=0
-    for _ in $(seq 1 20); do [ "$(status_of /hello)" = 200 ] || fails=$((fails + 1)); done
-    it_check_eq "with one SBCL killed, 20 requests on the other all succeed" 0 "$fails"
     if wait_until 90 log_count_is sbcl 'accepting connections' 3; then
-        it_pass "the killed SBCL is started again and accepts connections"
+        it_pass "an SBCL killed with -9 is started again and accepts connections"
     else
         it_fail "the killed SBCL did not come back" "$(tail -n 10 "$IT_DIR/sbcl.log")"
     fi
+    fails=0
+    for _ in $(seq 1 20); do [ "$(status_of /hello)" = 200 ] || fails=$((fails + 1)); done
+    it_check_eq "then 20 requests all succeed" 0 "$fails"
+    it_check_contains "its death is logged" "killed by SIGKILL" "$(cat "$IT_DIR/sbcl.log")"
     lisps=$(children "$bpid")
     it_stop "$bpid"
     left=0
