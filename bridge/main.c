@@ -47,6 +47,8 @@ int main(int argc, char **argv)
     }
     struct server srv;
     server_init(&srv, loop, &cfg);
+    srv.argc = argc;
+    srv.argv = argv;
     if (server_listen(&srv, err, sizeof err) < 0) {
         fprintf(stderr, "fcgi-lisp: %s\n", err);
         server_free(&srv);

@@ -29,6 +29,8 @@ static void pool_slot_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void pool_idle_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void pool_proc_exit(struct proc *proc, int status);
 static bool pool_slot_start(struct pool_slot *s);
+static void pool_roll_ready(struct pool *p);
+static void pool_roll_exited(struct pool *p, struct pool_slot *s);
 
 static struct balance_backend *pool_bal(const struct pool_slot *s)
 {
@@ -94,6 +96,7 @@ struct pool *pool_new(struct server *srv)
     }
     ev_timer_init(&p->idle, pool_idle_cb, 1.0, 1.0);
     p->idle.data = p;
+    p->roll_new = p->roll_old = SIZE_MAX;
     return p;
 }
 
@@ -103,9 +106,11 @@ static void pool_view(struct pool *p)
     for (size_t i = 0; i < p->n_slots; i++) {
         const struct pool_slot *s = &p->slots[i];
         p->view[i] = (struct scale_proc){s->state, pool_bal(s)->load, s->last_used};
-        /* a slot waiting for its restart is taken */
+        /* a slot waiting for its restart is taken; one draining is going */
         if (s->restart_pending)
             p->view[i].state = SCALE_STARTING;
+        else if (s->draining)
+            p->view[i].state = SCALE_STOPPING;
     }
 }
 
@@ -155,6 +160,7 @@ static void pool_slot_unroute(struct pool_slot *s)
 static void pool_slot_stop(struct pool_slot *s)
 {
     s->state = SCALE_STOPPING;
+    s->draining = false;
     pool_slot_unroute(s);
     proc_signal(&s->proc, s->pool->srv->cfg->kill_signal);
     pool_timer_once(s, s->pool->srv->cfg->kill_grace);
@@ -207,12 +213,65 @@ static bool pool_slot_start(struct pool_slot *s)
     }
     log_info("%s: started %s", s->proc.tag, cfg->bin_path);
     s->state = SCALE_STARTING;
+    s->generation = p->generation;
     s->served = 0;
     s->deadline = now + cfg->startup_timeout;
     ev_timer_stop(p->srv->loop, &s->timer);
     ev_timer_set(&s->timer, POOL_PROBE_INTERVAL, POOL_PROBE_INTERVAL);
     ev_timer_start(p->srv->loop, &s->timer);
     return true;
+}
+
+/* The old process of the rolling restart's step takes no new request and
+ * stops once its last one has ended (pool_on_release). */
+static void pool_slot_drain(struct pool_slot *s)
+{
+    s->draining = true;
+    pool_slot_unroute(s);
+    if (pool_bal(s)->load == 0)
+        pool_slot_stop(s);
+}
+
+/* One step of the rolling restart: the next process of an older generation
+ * is replaced, by a new one in a free slot (then it is drained once the new
+ * one is ready), or, with no free slot, in its own (drained first). */
+static void pool_roll(struct pool *p)
+{
+    if (p->roll_new != SIZE_MAX || p->roll_old != SIZE_MAX)
+        return; /* a step is in progress */
+    struct pool_slot *old = NULL, *empty = NULL;
+    for (size_t i = 0; i < p->n_slots; i++) {
+        struct pool_slot *s = &p->slots[i];
+        bool live = s->state == SCALE_READY || s->state == SCALE_STARTING;
+        if (old == NULL && live && !s->draining && s->generation != p->generation)
+            old = s;
+        if (empty == NULL && s->state == SCALE_EMPTY && !s->restart_pending)
+            empty = s;
+    }
+    if (old == NULL)
+        return;
+    p->roll_old = old->index;
+    p->roll_in_place = empty == NULL;
+    if (p->roll_in_place) {
+        pool_slot_drain(old);
+        return;
+    }
+    /* started now, or later by the back-off or the fuse: the step waits */
+    pool_slot_start(empty);
+    p->roll_new = empty->index;
+}
+
+/* The new process of a step accepts connections: its old one drains. */
+static void pool_roll_ready(struct pool *p)
+{
+    size_t old = p->roll_old;
+    p->roll_new = SIZE_MAX;
+    if (!p->roll_in_place && old != SIZE_MAX && p->slots[old].state == SCALE_READY) {
+        pool_slot_drain(&p->slots[old]);
+        return;
+    }
+    p->roll_old = SIZE_MAX; /* the old one is gone already */
+    pool_roll(p);
 }
 
 static void pool_slot_ready(struct pool_slot *s)
@@ -226,6 +285,8 @@ static void pool_slot_ready(struct pool_slot *s)
     /* the fuse learns that this start succeeded once it has stayed up */
     pool_timer_once(s, s->proc.started + RESPAWN_MIN_UPTIME - now);
     upstream_kick(p->srv);
+    if (p->roll_new == s->index)
+        pool_roll_ready(p);
 }
 
 /* STARTING: is the process accepting connections yet? A connect that is
@@ -289,6 +350,19 @@ static void pool_slot_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     }
 }
 
+/* The old process of a step is gone: with its replacement ready the step
+ * is done; without one (no free slot) the replacement starts in its slot. */
+static void pool_roll_exited(struct pool *p, struct pool_slot *s)
+{
+    p->roll_old = SIZE_MAX;
+    if (!p->roll_in_place) {
+        pool_roll(p);
+        return;
+    }
+    pool_slot_start(s); /* now, or after the back-off or the fuse */
+    p->roll_new = s->index;
+}
+
 static void pool_proc_exit(struct proc *proc, int status)
 {
     struct pool_slot *s = proc->data;
@@ -306,12 +380,24 @@ static void pool_proc_exit(struct proc *proc, int status)
         log_notice("%s %s after %.1fs, %lu requests served", proc->tag, how, uptime, s->served);
         ev_timer_stop(p->srv->loop, &s->timer);
         s->state = SCALE_EMPTY;
-        pool_start_wanted(p, 0); /* below min-procs now? */
+        if (p->roll_old == s->index)
+            pool_roll_exited(p, s);
+        else
+            pool_start_wanted(p, 0); /* below min-procs now? */
         return;
     }
     double delay = pool_slot_failed(s, uptime);
     log_err("%s %s after %.1fs, %lu requests served; starting it again in %gs", proc->tag, how,
             uptime, s->served, delay);
+    if (p->roll_old == s->index) {
+        /* the rolling restart's old process died: its restart is the new one */
+        s->draining = false;
+        p->roll_old = SIZE_MAX;
+        if (p->roll_in_place)
+            p->roll_new = s->index;
+        else
+            pool_roll(p);
+    }
 }
 
 enum balance_rc pool_on_no_backend(struct pool *p, enum balance_rc rc, size_t waiting)
@@ -339,8 +425,33 @@ void pool_on_release(struct pool *p, size_t i)
 {
     struct pool_slot *s = &p->slots[i];
     s->served++;
-    if (pool_bal(s)->load == 0)
+    if (pool_bal(s)->load == 0) {
         s->last_used = pool_now(p);
+        if (s->draining)
+            pool_slot_stop(s);
+    }
+}
+
+void pool_reload(struct pool *p)
+{
+    const struct settings *cfg = p->srv->cfg;
+    char err[256];
+    command_strv_free(p->argv);
+    p->argv = command_split(cfg->bin_path, err, sizeof err); /* checked by settings */
+    p->limits.min_procs = cfg->min_procs;
+    p->limits.max_load = cfg->max_load_per_proc;
+    p->limits.idle_timeout = cfg->idle_timeout;
+    for (size_t i = 0; i < p->n_slots; i++)
+        pool_bal(&p->slots[i])->max_load = p->limits.max_load;
+    if (p->limits.min_procs < p->limits.max_procs)
+        ev_timer_start(p->srv->loop, &p->idle);
+    else
+        ev_timer_stop(p->srv->loop, &p->idle);
+    p->generation++;
+    size_t n = pool_count(p, SCALE_READY) + pool_count(p, SCALE_STARTING);
+    log_notice("lisp pool: replacing %zu process%s one at a time", n, n == 1 ? "" : "es");
+    pool_roll(p);
+    pool_start_wanted(p, 0);
 }
 
 static void pool_idle_cb(struct ev_loop *loop, ev_timer *w, int revents)

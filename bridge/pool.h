@@ -44,6 +44,8 @@ struct pool_slot {
     ev_tstamp last_used;          /* load last dropped to 0 (or it became ready) */
     unsigned long served;         /* requests its current process served */
     bool restart_pending;         /* EMPTY after a crash: timer restarts it */
+    bool draining;                /* READY, but no new request: stopped once idle */
+    unsigned generation;          /* the configuration its process was started with */
 };
 
 struct pool {
@@ -57,6 +59,12 @@ struct pool {
     struct respawn_fuse fuse;
     ev_timer idle;                /* scale-down check, once a second */
     ev_tstamp last_idle_stop;
+    unsigned generation;          /* bumped by each reload */
+    size_t roll_new, roll_old;    /* the rolling restart's step: the slot whose new
+                                     process must be ready, the slot it replaces
+                                     (SIZE_MAX: none) */
+    bool roll_in_place;           /* no free slot: roll_old is drained first and
+                                     its new process starts in it */
 };
 
 /* Builds the pool from cfg (bin-path set, validated by settings): n_slots
@@ -73,6 +81,12 @@ enum balance_rc pool_on_no_backend(struct pool *p, enum balance_rc rc, size_t wa
 const char *pool_why_unavailable(const struct pool *p);
 /* A request on slot i ended (its load was decremented). */
 void pool_on_release(struct pool *p, size_t i);
+/* The configuration changed (SIGHUP; srv->cfg is the new one, with the
+ * same backend and max-procs): new limits at once, and the processes are
+ * replaced one at a time: a new one is started (in a free slot if there is
+ * one), and once it accepts connections the old one gets no new request and
+ * is stopped when its last one ends. */
+void pool_reload(struct pool *p);
 /* Stops every process: kill-signal, SIGKILL after kill-grace, and waits for
  * them (at exit); frees p. */
 void pool_free(struct pool *p);

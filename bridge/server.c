@@ -22,6 +22,8 @@
 #include "upstream.h"
 #include "xalloc.h"
 
+extern char **environ;
+
 #define SERVER_CONTAINER(ptr, field) \
     ((struct server *)((char *)(ptr) - offsetof(struct server, field)))
 
@@ -46,7 +48,7 @@ static void server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
     struct server *srv = ev_userdata(loop);
     if (w->signum == SIGHUP) {
-        log_notice("SIGHUP: reloading the configuration is not supported yet; ignored");
+        server_reload(srv);
         return;
     }
     log_notice("%s: stopping", w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -222,6 +224,42 @@ void server_conn_gone(struct server *srv)
         server_accept_resume(srv);
 }
 
+void server_reload(struct server *srv)
+{
+    struct settings *next = xcalloc(1, sizeof *next);
+    settings_init(next);
+    char err[1024];
+    const char *blocker = NULL;
+    enum settings_rc rc = settings_load(next, srv->argc, srv->argv, environ, err, sizeof err);
+    if (rc == SETTINGS_OK)
+        blocker = settings_reload_blocker(srv->cfg, next);
+    if (rc != SETTINGS_OK || blocker != NULL) {
+        if (rc != SETTINGS_OK)
+            log_err("SIGHUP: %s; the running configuration is kept", err);
+        else
+            log_err("SIGHUP: %s changed, which needs a restart; the running configuration is "
+                    "kept",
+                    blocker);
+        settings_free(next);
+        free(next);
+        return;
+    }
+    srv->reloaded = xrealloc(srv->reloaded, (srv->n_reloaded + 1) * sizeof *srv->reloaded);
+    srv->reloaded[srv->n_reloaded++] = next;
+    srv->cfg = next;
+    log_level = next->log_level;
+    if (srv->pool == NULL)
+        for (size_t i = 0; i < srv->n_backends; i++)
+            srv->backends[i].url = &next->backends[i];
+    /* spare requests were sized by the old limits */
+    request_spares_free(srv);
+    upstream_reconfigure(srv);
+    log_notice("SIGHUP: configuration read again%s%s", next->config_file ? " from " : "",
+               next->config_file ? next->config_file : "");
+    if (srv->pool != NULL)
+        pool_reload(srv->pool);
+}
+
 void server_drain(struct server *srv)
 {
     if (srv->draining)
@@ -266,6 +304,11 @@ void server_free(struct server *srv)
     if (srv->pool != NULL)
         pool_free(srv->pool);
     upstream_free(srv);
+    for (size_t i = 0; i < srv->n_reloaded; i++) {
+        settings_free(srv->reloaded[i]);
+        free(srv->reloaded[i]);
+    }
+    free(srv->reloaded);
     free(srv->listeners);
     free(srv->backends);
     free(srv->web_server_addrs);

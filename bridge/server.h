@@ -33,7 +33,14 @@ struct backend {
 
 struct server {
     struct ev_loop *loop;             /* borrowed: the default loop */
-    const struct settings *cfg;    /* borrowed: outlives the server */
+    const struct settings *cfg;       /* borrowed from main, or one of `reloaded`: the
+                                         settings in use */
+    struct settings **reloaded;       /* owned: what SIGHUP read, the last in use; the
+                                         older ones stay until exit (a request may
+                                         still point into them) */
+    size_t n_reloaded;
+    int argc;                         /* for SIGHUP: the command line to read again */
+    char **argv;                      /* borrowed from main */
     struct listener *listeners;       /* owned, n_listeners entries */
     size_t n_listeners;
     struct backend *backends;         /* owned, one per cfg->backends entry */
@@ -75,6 +82,12 @@ void server_init(struct server *srv, struct ev_loop *loop, const struct settings
  * starts the Lisp processes of bin-path.
  * 0, or -1 with a one-line reason in err (exit status 2 territory). */
 int server_listen(struct server *srv, char *err, size_t errlen);
+/* SIGHUP: reads the settings again from the same command line, file and
+ * environment. An invalid result, or one that changes a key only a restart
+ * can change, is refused (logged) and the running settings are kept; else
+ * it is used from now on and the Lisp processes of bin-path are replaced
+ * one at a time (pool_reload). */
+void server_reload(struct server *srv);
 /* Stops accepting and lets in-flight requests finish (SIGTERM). */
 void server_drain(struct server *srv);
 /* Stops accepting until a connection goes away or, at the latest, for

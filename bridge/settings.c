@@ -971,6 +971,29 @@ enum settings_rc settings_load(struct settings *c, int argc, char **argv, char *
     return rc;
 }
 
+static bool settings_str_same(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+const char *settings_reload_blocker(const struct settings *old, const struct settings *new)
+{
+    if (!settings_str_same(old->listen, new->listen))
+        return "listen";
+    if (old->n_backends != new->n_backends)
+        return "backend";
+    for (size_t i = 0; i < old->n_backends; i++)
+        if (strcmp(old->backends[i].text, new->backends[i].text) != 0)
+            return "backend";
+    if ((old->bin_path == NULL) != (new->bin_path == NULL))
+        return "bin-path";
+    if (old->max_procs != new->max_procs)
+        return "max-procs";
+    if (old->listen_backlog != new->listen_backlog)
+        return "listen-backlog";
+    return NULL;
+}
+
 /* The default of k as --help shows it, from a settings_init'ed d. */
 static void settings_default_text(const struct settings_key *k, struct settings *d, char *out,
                                   size_t outlen)

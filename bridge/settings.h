@@ -97,6 +97,11 @@ int settings_read_file(struct settings *c, const char *path, char *err, size_t e
 int settings_set(struct settings *c, const char *key, const char *value, const char *where,
                  char *err, size_t errlen);
 
+/* The first key whose new value needs a restart (SIGHUP cannot apply it):
+ * "listen", "backend", "bin-path" (set or unset), "max-procs",
+ * "listen-backlog"; NULL when new can replace old in a running daemon. */
+const char *settings_reload_blocker(const struct settings *old, const struct settings *new);
+
 /* Prints the --help text: every option and config-file key with its default. */
 void settings_usage(FILE *out);
 

@@ -21,17 +21,24 @@
 
 static void upstream_kick_cb(struct ev_loop *loop, ev_prepare *w, int revents);
 
-void upstream_init(struct server *srv)
+void upstream_reconfigure(struct server *srv)
 {
     const struct settings *cfg = srv->cfg;
+    if (srv->pool == NULL) /* a pool's slots take max-load-per-proc (pool.c) */
+        for (size_t i = 0; i < srv->n_backends; i++)
+            srv->bal[i].max_load = cfg->max_load_per_backend;
+    srv->queue_max = cfg->queue_max != 0 ? cfg->queue_max
+                                         : UPSTREAM_QUEUE_PER_BACKEND * srv->n_backends;
+}
+
+void upstream_init(struct server *srv)
+{
     srv->bal = xcalloc(srv->n_backends, sizeof *srv->bal);
     for (size_t i = 0; i < srv->n_backends; i++) {
         const char *name = srv->backends[i].url->text;
-        srv->bal[i].max_load = cfg->max_load_per_backend;
         srv->bal[i].name_hash = balance_hash(BALANCE_HASH_INIT, name, strlen(name));
     }
-    srv->queue_max = cfg->queue_max != 0 ? cfg->queue_max
-                                         : UPSTREAM_QUEUE_PER_BACKEND * srv->n_backends;
+    upstream_reconfigure(srv);
     ev_prepare_init(&srv->queue_kick, upstream_kick_cb);
 }
 

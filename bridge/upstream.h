@@ -33,6 +33,8 @@ struct upstream_waiter {
 /* Sets up the backends' balancing state and the wait queue (server_init). */
 void upstream_init(struct server *srv);
 void upstream_free(struct server *srv);
+/* The settings changed (SIGHUP): limits and queue bound follow them. */
+void upstream_reconfigure(struct server *srv);
 
 /* Picks a backend for q with the configured balance mode and counts the
  * request on it (*out); or says that every usable backend is full, or that

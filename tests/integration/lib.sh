@@ -5,6 +5,7 @@
 # with `it_spawn` (so `it_cleanup` stops exactly those processes), checks with
 # the it_check_* helpers and ends with `it_finish`, which prints
 # "N passed, N failed" and exits 0, 1, or 77 (automake's "skipped").
+# The temp dir is removed after a success unless IT_KEEP is set.
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -76,7 +77,7 @@ it_cleanup() {
             echo "--- $f"
             tail -n 40 "$f"
         done
-    elif [ -n "$IT_DIR" ]; then
+    elif [ -n "$IT_DIR" ] && [ -z "${IT_KEEP:-}" ]; then
         rm -rf "$IT_DIR"
     fi
     exit "$status"

@@ -154,6 +154,61 @@ fi
 it_check_contains "the log says why" "(startup-timeout); stopping it" "$(cat "$IT_DIR/slow.log")"
 it_stop "$bpid"
 
+# --- SIGHUP: a good config rolls the processes without a failed request; a bad one
+# is refused ------------------------------------------------------------------------------
+conf="$IT_DIR/roll.conf"
+write_conf() {
+    cat >"$conf" <<EOF
+backend = modlisp+unix:$IT_DIR/roll-lisp.sock
+bin-path = "sh -c \"echo generation=\$GREETING >&2; exec '$FAKE_LISP' --listen unix:\$FCGI_LISP_SOCKET\""
+bin-environment = GREETING=$1
+min-procs = 2
+max-procs = 3
+$2
+EOF
+}
+write_conf v1 ""
+bridge roll --config "$conf"
+wait_until 10 log_count_is roll 'accepting connections' 2
+old=$(children "$bpid")
+load_until() {
+    local n=0 bad=0
+    while [ ! -e "$IT_DIR/stop-load" ]; do
+        [ "$(status_of /hello)" = 200 ] || bad=$((bad + 1))
+        n=$((n + 1))
+    done
+    echo "$n $bad" >"$IT_DIR/load.result"
+}
+rm -f "$IT_DIR/stop-load"
+load_until &
+load_pid=$!
+sleep 0.3
+write_conf v2 ""
+kill -HUP "$bpid"
+rolled() { [ "$(grep -c 'stderr: generation=v2' "$IT_DIR/roll.log")" -ge 2 ] && nchildren_is "$bpid" 2; }
+if wait_until 15 rolled; then it_pass "SIGHUP: two new processes with the new environment"
+else it_fail "the processes were not replaced" "$(tail -n 8 "$IT_DIR/roll.log")"; fi
+sleep 0.3
+touch "$IT_DIR/stop-load"
+wait "$load_pid"
+read -r n bad <"$IT_DIR/load.result"
+it_check_eq "no failed request among the $n sent during the rolling restart" 0 "$bad"
+new=$(children "$bpid")
+still=0
+for p in $old; do case " $new " in *" $p "*) still=$((still + 1)) ;; esac; done
+it_check_eq "none of the old processes is left" 0 "$still"
+it_check_contains "the reload is logged" "replacing 2 processes one at a time" "$(cat "$IT_DIR/roll.log")"
+write_conf v3 "min-procz = 1"
+kill -HUP "$bpid"
+wait_until 5 log_has roll "the running configuration is kept"
+it_check_contains "a config with a typo is refused, naming file, line and key" \
+    "SIGHUP: $conf:6: min-procz: unknown key; the running configuration is kept" \
+    "$(cat "$IT_DIR/roll.log")"
+sleep 0.5
+it_check_eq "and the processes keep running" "$new" "$(children "$bpid")"
+it_check_eq "requests are still served" 200 "$(status_of /hello)"
+it_stop "$bpid"
+
 # --- the real Lisp: SBCL cl-modlisp on port+N --------------------------------------------
 if command -v sbcl >/dev/null 2>&1; then
     port=$(it_free_port)
@@ -199,6 +254,23 @@ if command -v sbcl >/dev/null 2>&1; then
     for _ in $(seq 1 20); do [ "$(status_of /hello)" = 200 ] || fails=$((fails + 1)); done
     it_check_eq "then 20 requests all succeed" 0 "$fails"
     it_check_contains "its death is logged" "killed by SIGKILL" "$(cat "$IT_DIR/sbcl.log")"
+    # SIGHUP under load: the SBCL process is replaced, no request fails
+    old=$(children "$bpid")
+    rm -f "$IT_DIR/stop-load"
+    load_until &
+    load_pid=$!
+    sleep 0.3
+    kill -HUP "$bpid"
+    sbcl_rolled() {
+        log_count_is sbcl 'accepting connections' 4 && nchildren_is "$bpid" 1 &&
+            [ "$(children "$bpid")" != "$old" ]
+    }
+    if wait_until 90 sbcl_rolled; then it_pass "SIGHUP: the SBCL process is replaced"
+    else it_fail "SIGHUP did not replace the SBCL process" "$(tail -n 8 "$IT_DIR/sbcl.log")"; fi
+    touch "$IT_DIR/stop-load"
+    wait "$load_pid"
+    read -r n bad <"$IT_DIR/load.result"
+    it_check_eq "no failed request among the $n sent while SBCL was replaced" 0 "$bad"
     lisps=$(children "$bpid")
     it_stop "$bpid"
     left=0
