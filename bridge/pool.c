@@ -5,12 +5,14 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +29,7 @@ extern char **environ;
 
 static void pool_slot_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void pool_idle_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void pool_takeover_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void pool_proc_exit(struct proc *proc, int status);
 static bool pool_slot_start(struct pool_slot *s);
 static void pool_roll_ready(struct pool *p);
@@ -64,6 +67,36 @@ static void pool_url_init(struct backend_url *u, const struct backend_url *base,
     buf_free(&b);
 }
 
+/* The pool's lock file: next to slot 0's socket, or for TCP in spool-dir,
+ * named after the address ("fcgi-lisp-pool-127.0.0.1-3000.lock"). */
+static char *pool_lock_path(const struct addr *slot0, const char *spool_dir)
+{
+    struct buf b = BUF_INIT;
+    if (slot0->family == AF_UNIX) {
+        const char *path = addr_unix_path(slot0);
+        buf_append(&b, path, strlen(path) - 2); /* without slot 0's "-0" */
+        buf_append_str(&b, ".lock");
+    } else {
+        char addr[160];
+        addr_format(slot0, addr, sizeof addr);
+        for (char *c = addr; *c != '\0'; c++)
+            if (*c == ':' || *c == '[' || *c == ']')
+                *c = *c == ':' ? '-' : '_';
+        buf_printf(&b, "%s/fcgi-lisp-pool-%s.lock", spool_dir, addr);
+    }
+    buf_append_byte(&b, '\0');
+    char *s = xstrdup((const char *)buf_data(&b));
+    buf_free(&b);
+    return s;
+}
+
+/* Takes the pool's lock: true when this fcgi-lisp runs the processes (also
+ * when the lock file cannot be opened: then each runs its own). */
+static bool pool_lock_take(struct pool *p)
+{
+    return p->lock_fd < 0 || flock(p->lock_fd, LOCK_EX | LOCK_NB) == 0;
+}
+
 struct pool *pool_new(struct server *srv)
 {
     const struct settings *cfg = srv->cfg;
@@ -96,7 +129,16 @@ struct pool *pool_new(struct server *srv)
     }
     ev_timer_init(&p->idle, pool_idle_cb, 1.0, 1.0);
     p->idle.data = p;
+    ev_timer_init(&p->takeover, pool_takeover_cb, POOL_TAKEOVER_INTERVAL,
+                  POOL_TAKEOVER_INTERVAL);
+    p->takeover.data = p;
     p->roll_new = p->roll_old = SIZE_MAX;
+    p->lock_path = pool_lock_path(&p->urls[0].addr, cfg->spool_dir);
+    p->lock_fd = open(p->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (p->lock_fd < 0)
+        log_err("lisp pool: cannot open its lock file %s: %s; this fcgi-lisp runs its own "
+                "processes",
+                p->lock_path, strerror(errno));
     return p;
 }
 
@@ -125,6 +167,8 @@ static size_t pool_count(const struct pool *p, enum scale_state state)
 /* Starts as many processes as scale.h wants for `waiting` requests. */
 static void pool_start_wanted(struct pool *p, size_t waiting)
 {
+    if (p->attached)
+        return;
     pool_view(p);
     unsigned want = scale_starts_wanted(p->view, p->n_slots, &p->limits, waiting);
     for (size_t i = 0; i < p->n_slots && want > 0; i++) {
@@ -137,16 +181,57 @@ static void pool_start_wanted(struct pool *p, size_t waiting)
     }
 }
 
-void pool_start(struct pool *p)
+/* This fcgi-lisp runs the processes: slots get traffic once ready. */
+static void pool_own(struct pool *p)
 {
+    p->attached = false;
+    ev_timer_stop(p->srv->loop, &p->takeover);
     for (size_t i = 0; i < p->n_slots; i++) {
         struct balance_backend *b = pool_bal(&p->slots[i]);
         b->max_load = p->limits.max_load;
         b->disabled_until = INFINITY;
+        upstream_close_idle(p->srv, &p->srv->backends[i]);
     }
     if (p->limits.min_procs < p->limits.max_procs)
         ev_timer_start(p->srv->loop, &p->idle);
     pool_start_wanted(p, 0);
+}
+
+/* Another fcgi-lisp runs them: the slots are plain backends (a refusing
+ * one is skipped for disable-time), without a load limit, since this
+ * process does not see the others' load. */
+static void pool_attach(struct pool *p)
+{
+    p->attached = true;
+    for (size_t i = 0; i < p->n_slots; i++) {
+        struct balance_backend *b = pool_bal(&p->slots[i]);
+        b->max_load = 0;
+        b->disabled_until = 0;
+    }
+    ev_timer_start(p->srv->loop, &p->takeover);
+}
+
+static void pool_takeover_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct pool *p = w->data;
+    if (!pool_lock_take(p))
+        return;
+    log_notice("lisp pool: its owner is gone; this fcgi-lisp runs the Lisp processes now "
+               "(lock %s)",
+               p->lock_path);
+    pool_own(p);
+}
+
+void pool_start(struct pool *p)
+{
+    if (pool_lock_take(p)) {
+        pool_own(p);
+        return;
+    }
+    log_notice("lisp pool: another fcgi-lisp runs its Lisp processes (lock %s held); "
+               "using them",
+               p->lock_path);
+    pool_attach(p);
 }
 
 /* No traffic to s from now on; its kept sockets are closed. */
@@ -402,6 +487,8 @@ static void pool_proc_exit(struct proc *proc, int status)
 
 enum balance_rc pool_on_no_backend(struct pool *p, enum balance_rc rc, size_t waiting)
 {
+    if (p->attached)
+        return rc;
     pool_start_wanted(p, waiting);
     bool coming = pool_count(p, SCALE_STARTING) > 0;
     for (size_t i = 0; i < p->n_slots && !coming; i++)
@@ -441,6 +528,8 @@ void pool_reload(struct pool *p)
     p->limits.min_procs = cfg->min_procs;
     p->limits.max_load = cfg->max_load_per_proc;
     p->limits.idle_timeout = cfg->idle_timeout;
+    if (p->attached)
+        return; /* the owner reloads its own */
     for (size_t i = 0; i < p->n_slots; i++)
         pool_bal(&p->slots[i])->max_load = p->limits.max_load;
     if (p->limits.min_procs < p->limits.max_procs)
@@ -516,6 +605,10 @@ void pool_free(struct pool *p)
     }
     pool_wait_all(p, 60);
     ev_timer_stop(p->srv->loop, &p->idle);
+    ev_timer_stop(p->srv->loop, &p->takeover);
+    if (p->lock_fd >= 0)
+        close(p->lock_fd); /* after the processes are gone: then another may own */
+    free(p->lock_path);
     for (size_t i = 0; i < p->n_slots; i++) {
         struct pool_slot *s = &p->slots[i];
         if (s->probe_fd >= 0)

@@ -11,7 +11,13 @@
  * respawn.h's back-off; too many failed starts trip the fuse, and requests
  * are answered 503 at once until a process stays up. Every exit is logged
  * with its status, uptime and requests served; the processes' stdout and
- * stderr are logged line by line (proc.h). */
+ * stderr are logged line by line (proc.h).
+ *
+ * Several fcgi-lisp processes with the same pool (mod_fcgid runs one per
+ * request in flight) share it: the one that holds the pool's lock file
+ * (flock) runs the Lisp processes, the others attach and use the slots as
+ * plain backends; when the owner exits (its Lisps go with it), an attached
+ * one takes the lock within POOL_TAKEOVER_INTERVAL and starts them again. */
 #ifndef FCGI_LISP_POOL_H
 #define FCGI_LISP_POOL_H
 
@@ -29,6 +35,8 @@ struct server;
 /* Probe interval for a starting process; also the clock of the fuse and of
  * restarts. */
 #define POOL_PROBE_INTERVAL 0.05
+/* How often an attached fcgi-lisp tries to become the owner. */
+#define POOL_TAKEOVER_INTERVAL 0.5
 /* At most one idle process is stopped per this many seconds. */
 #define POOL_IDLE_STOP_INTERVAL 5.0
 
@@ -60,6 +68,10 @@ struct pool {
     ev_timer idle;                /* scale-down check, once a second */
     ev_tstamp last_idle_stop;
     unsigned generation;          /* bumped by each reload */
+    char *lock_path;              /* owned: "SOCKET.lock", or in spool-dir for TCP */
+    int lock_fd;                  /* open on lock_path; flock'ed while the owner */
+    bool attached;                /* another fcgi-lisp owns the pool */
+    ev_timer takeover;            /* attached: tries the lock */
     size_t roll_new, roll_old;    /* the rolling restart's step: the slot whose new
                                      process must be ready, the slot it replaces
                                      (SIZE_MAX: none) */

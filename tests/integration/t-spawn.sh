@@ -209,6 +209,36 @@ it_check_eq "and the processes keep running" "$new" "$(children "$bpid")"
 it_check_eq "requests are still served" 200 "$(status_of /hello)"
 it_stop "$bpid"
 
+# --- one pool, several fcgi-lisps (as under mod_fcgid): one owns, the others attach -----
+shared=(--backend "modlisp+unix:$IT_DIR/shared.sock" --bin-path "'$FAKE_LISP' --listen unix:%s"
+        --min-procs 1 --max-procs 2)
+bridge owner "${shared[@]}"
+owner_pid=$bpid
+wait_until 10 log_has owner "accepting connections"
+bridge attached "${shared[@]}"
+attached_pid=$bpid
+wait_until 5 log_has attached "another fcgi-lisp runs its Lisp processes"
+it_check_contains "a second fcgi-lisp with the same pool attaches instead of starting its own" \
+    "lock $IT_DIR/shared.sock.lock held" "$(cat "$IT_DIR/attached.log")"
+it_check_eq "it starts no Lisp" 0 "$(nchildren "$attached_pid")"
+it_check_contains "its requests are served by the owner's Lisp" \
+    "whoami=unix:$IT_DIR/shared.sock-0" "$(probe request --uri /whoami)"
+owner_lisps=$(children "$owner_pid")
+it_stop "$owner_pid"
+if wait_until 10 nchildren_is "$attached_pid" 1; then
+    it_pass "when the owner exits, the attached fcgi-lisp takes the pool over and starts a Lisp"
+else
+    it_fail "no takeover" "$(tail -n 5 "$IT_DIR/attached.log")"
+fi
+it_check_contains "the takeover is logged" "its owner is gone; this fcgi-lisp runs the Lisp" \
+    "$(cat "$IT_DIR/attached.log")"
+left=0
+for p in $owner_lisps; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
+it_check_eq "the old owner's Lisps are gone" 0 "$left"
+wait_until 10 status_is /hello 200
+it_check_eq "requests are served again" 200 "$(status_of /hello)"
+it_stop "$attached_pid"
+
 # --- the real Lisp: SBCL cl-modlisp on port+N --------------------------------------------
 if command -v sbcl >/dev/null 2>&1; then
     port=$(it_free_port)
