@@ -14,7 +14,7 @@
  *                  written from one static 1 MiB block
  *   anything else  "hello from fake-lisp\n", as fake-lisp's /hello
  * One forked child per connection (as fake-lisp), blocking I/O with 1 MiB
- * reads and writes, Keep-Socket 1 on every reply. libc only. */
+ * reads and writes, Keep-Socket 1 on every reply. libc and bridge/fdio.c. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netdb.h>
@@ -27,6 +27,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "fdio.h"
 
 #define SINK_BUF (1u << 20)
 #define SINK_LINE 65536
@@ -78,21 +80,6 @@ static int read_line(struct reader *r, char *line, size_t cap)
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static void serve(int fd)
 {
     struct reader r = {.fd = fd, .buf = malloc(SINK_BUF)};
@@ -137,25 +124,25 @@ static void serve(int fd)
             int bl = snprintf(body, sizeof body, "bytes=%llu\n", clen);
             hl = snprintf(head, sizeof head, "Status\n200 OK\nContent-Type\ntext/plain\n"
                           "Content-Length\n%d\nKeep-Socket\n1\nend\n%s", bl, body);
-            if (write_all(fd, head, (size_t)hl) < 0)
+            if (fdio_write_all(fd, head, (size_t)hl) < 0)
                 return;
         } else if (plen >= 4 && strncmp(url + plen - 4, "/big", 4) == 0) {
             const char *b = q ? strstr(q, "bytes=") : NULL;
             unsigned long long n = b ? strtoull(b + 6, NULL, 10) : 0;
             hl = snprintf(head, sizeof head, "Status\n200 OK\nContent-Type\n"
                           "application/octet-stream\nContent-Length\n%llu\nKeep-Socket\n1\nend\n", n);
-            if (write_all(fd, head, (size_t)hl) < 0)
+            if (fdio_write_all(fd, head, (size_t)hl) < 0)
                 return;
             while (n > 0) {
                 size_t chunk = n < SINK_BUF ? (size_t)n : SINK_BUF;
-                if (write_all(fd, zeros, chunk) < 0)
+                if (fdio_write_all(fd, zeros, chunk) < 0)
                     return;
                 n -= chunk;
             }
         } else {
             hl = snprintf(head, sizeof head, "Status\n200 OK\nContent-Type\ntext/plain\n"
                           "Content-Length\n21\nKeep-Socket\n1\nend\nhello from fake-lisp\n");
-            if (write_all(fd, head, (size_t)hl) < 0)
+            if (fdio_write_all(fd, head, (size_t)hl) < 0)
                 return;
         }
     }

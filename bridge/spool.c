@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
+
 void spool_init(struct spool *s, size_t mem_limit, const char *dir)
 {
     buf_init(&s->mem);
@@ -29,21 +31,6 @@ void spool_free(struct spool *s)
     s->size = s->read_off = 0;
 }
 
-static int spool_write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Moves the in-memory part to a new unlinked temp file. */
 static int spool_to_file(struct spool *s, char *err, size_t errlen)
 {
@@ -55,7 +42,7 @@ static int spool_to_file(struct spool *s, char *err, size_t errlen)
         return -1;
     }
     unlink(path);
-    if (spool_write_all(fd, buf_data(&s->mem), buf_size(&s->mem)) < 0) {
+    if (fdio_write_all(fd, buf_data(&s->mem), buf_size(&s->mem)) < 0) {
         snprintf(err, errlen, "cannot write the spool file in %s: %s", s->dir, strerror(errno));
         close(fd);
         return -1;
@@ -71,7 +58,7 @@ int spool_append(struct spool *s, const void *p, size_t n, char *err, size_t err
         return -1;
     if (s->fd < 0) {
         buf_append(&s->mem, p, n);
-    } else if (spool_write_all(s->fd, p, n) < 0) {
+    } else if (fdio_write_all(s->fd, p, n) < 0) {
         snprintf(err, errlen, "cannot write the spool file in %s: %s", s->dir, strerror(errno));
         return -1;
     }

@@ -52,6 +52,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
+
 #define FAKE_MAX_LINE   65536           /* bytes per key or value line, LF excluded */
 #define FAKE_MAX_PAIRS  1024            /* key/value pairs per request */
 #define FAKE_MAX_BODY   (256u << 20)    /* request body bytes kept in memory (all but /upload) */
@@ -212,22 +214,6 @@ static int reader_exact(struct reader *r, char *dst, size_t n)
         memcpy(dst, p, got);
         dst += got;
         n -= got;
-    }
-    return 0;
-}
-
-/* Writes all of data (one write call unless the kernel takes less).
- * Returns 0, or -1 on error (EPIPE included: SIGPIPE is ignored). */
-static int write_all(int fd, const char *data, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, data, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        data += w;
-        n -= (size_t)w;
     }
     return 0;
 }
@@ -428,7 +414,7 @@ static int pattern_write(int fd, unsigned long long n)
         size_t len = FAKE_PATTERN_PERIOD * PERIODS;
         if (n - off < len)
             len = (size_t)(n - off);
-        if (write_all(fd, block + phase, len) < 0)
+        if (fdio_write_all(fd, block + phase, len) < 0)
             return -1;
         off += len;
     }
@@ -573,7 +559,7 @@ static unsigned long serve_connection(int fd)
         struct bytes out = {0};
         unsigned long long pattern;
         enum after after = route(rq, &out, &pattern);
-        int wrc = write_all(fd, out.ptr, out.len);
+        int wrc = fdio_write_all(fd, out.ptr, out.len);
         if (wrc == 0 && pattern > 0)
             wrc = pattern_write(fd, pattern);
         free(out.ptr);
