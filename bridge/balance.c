@@ -88,7 +88,7 @@ enum balance_rc balance_pick(enum balance_mode mode, const struct balance_backen
     bool any_up = false;
     for (size_t k = 0; k < n; k++) {
         size_t j = (start + k) % n;
-        if (b[j].disabled_until > q->now || balance_was_tried(q, j))
+        if (b[j].absent || b[j].disabled_until > q->now || balance_was_tried(q, j))
             continue;
         any_up = true;
         if (b[j].max_load != 0 && b[j].load >= b[j].max_load)

@@ -31,6 +31,8 @@ struct balance_backend {
     unsigned load;         /* requests it serves now */
     unsigned max_load;     /* at most this many at once; 0: no limit */
     double disabled_until; /* refused a connection: not picked before this time */
+    bool absent;           /* nothing behind it (a pool slot without a ready
+                              process): never picked, not counted as up */
     uint32_t name_hash;    /* balance_hash of its name (hash and sticky) */
 };
 

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -189,7 +188,7 @@ static void pool_own(struct pool *p)
     for (size_t i = 0; i < p->n_slots; i++) {
         struct balance_backend *b = pool_bal(&p->slots[i]);
         b->max_load = p->limits.max_load;
-        b->disabled_until = INFINITY;
+        b->absent = true;
         upstream_close_idle(p->srv, &p->srv->backends[i]);
     }
     if (p->limits.min_procs < p->limits.max_procs)
@@ -206,7 +205,7 @@ static void pool_attach(struct pool *p)
     for (size_t i = 0; i < p->n_slots; i++) {
         struct balance_backend *b = pool_bal(&p->slots[i]);
         b->max_load = 0;
-        b->disabled_until = 0;
+        b->absent = false;
     }
     ev_timer_start(p->srv->loop, &p->takeover);
 }
@@ -214,8 +213,10 @@ static void pool_attach(struct pool *p)
 static void pool_takeover_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     struct pool *p = w->data;
-    if (!pool_lock_take(p))
+    if (!pool_lock_take(p)) {
+        upstream_kick(p->srv);
         return;
+    }
     log_notice("lisp pool: its owner is gone; this fcgi-lisp runs the Lisp processes now "
                "(lock %s)",
                p->lock_path);
@@ -237,7 +238,7 @@ void pool_start(struct pool *p)
 /* No traffic to s from now on; its kept sockets are closed. */
 static void pool_slot_unroute(struct pool_slot *s)
 {
-    pool_bal(s)->disabled_until = INFINITY;
+    pool_bal(s)->absent = true;
     upstream_close_idle(s->pool->srv, &s->pool->srv->backends[s->index]);
 }
 
@@ -365,6 +366,7 @@ static void pool_slot_ready(struct pool_slot *s)
     ev_tstamp now = pool_now(p);
     s->state = SCALE_READY;
     s->last_used = now;
+    pool_bal(s)->absent = false;
     pool_bal(s)->disabled_until = 0;
     log_info("%s: accepting connections after %.2fs", s->proc.tag, now - s->proc.started);
     /* the fuse learns that this start succeeded once it has stayed up */
@@ -487,8 +489,10 @@ static void pool_proc_exit(struct proc *proc, int status)
 
 enum balance_rc pool_on_no_backend(struct pool *p, enum balance_rc rc, size_t waiting)
 {
+    /* the owner's processes may still be starting: wait (queue-timeout
+     * bounds it); the takeover timer lets the waiters try again */
     if (p->attached)
-        return rc;
+        return BALANCE_ALL_FULL;
     pool_start_wanted(p, waiting);
     bool coming = pool_count(p, SCALE_STARTING) > 0;
     for (size_t i = 0; i < p->n_slots && !coming; i++)

@@ -16,8 +16,10 @@
  * Several fcgi-lisp processes with the same pool (mod_fcgid runs one per
  * request in flight) share it: the one that holds the pool's lock file
  * (flock) runs the Lisp processes, the others attach and use the slots as
- * plain backends; when the owner exits (its Lisps go with it), an attached
- * one takes the lock within POOL_TAKEOVER_INTERVAL and starts them again. */
+ * plain backends (a request that finds none up waits in the queue, tried
+ * again every POOL_TAKEOVER_INTERVAL: the owner's may be starting); when
+ * the owner exits (its Lisps go with it), an attached one takes the lock
+ * within POOL_TAKEOVER_INTERVAL and starts them again. */
 #ifndef FCGI_LISP_POOL_H
 #define FCGI_LISP_POOL_H
 

@@ -739,6 +739,7 @@ static void request_queue_ready(struct upstream_waiter *w)
 {
     struct request *r = (struct request *)((char *)w - offsetof(struct request, wait));
     r->queued = false;
+    r->n_tried = 0; /* after the wait, every backend may be tried again */
     request_connect_next(r);
 }
 

@@ -5,7 +5,6 @@
 #include "upstream.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -173,21 +172,15 @@ void upstream_keep(struct server *srv, struct upstream_sock *s)
     srv->n_idle_total++;
 }
 
-/* A pool slot without a ready process is disabled for ever (INFINITY) until
- * the pool says otherwise; requests' connection results do not change it. */
 void upstream_mark_down(struct server *srv, struct backend *be)
 {
-    struct balance_backend *b = &srv->bal[upstream_index(srv, be)];
-    if (!isinf(b->disabled_until))
-        b->disabled_until = ev_now(srv->loop) + srv->cfg->disable_time;
+    srv->bal[upstream_index(srv, be)].disabled_until = ev_now(srv->loop) + srv->cfg->disable_time;
     be->was_down = true;
 }
 
 void upstream_mark_up(struct server *srv, struct backend *be)
 {
-    struct balance_backend *b = &srv->bal[upstream_index(srv, be)];
-    if (!isinf(b->disabled_until))
-        b->disabled_until = 0;
+    srv->bal[upstream_index(srv, be)].disabled_until = 0;
     if (be->was_down) {
         log_notice("backend %s: accepting connections again", be->url->text);
         be->was_down = false;

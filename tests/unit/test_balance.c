@@ -159,6 +159,23 @@ static void test_tried_full_and_down(void)
     CU_ASSERT(out == SIZE_MAX);
 }
 
+/* absent (a pool slot without a ready process): never picked, and not up. */
+static void test_absent(void)
+{
+    struct balance_backend b[3];
+    set_backends(b, 3, (const unsigned[]){5, 0, 0});
+    b[1].absent = b[2].absent = true;
+    size_t rr = 0, out = SIZE_MAX;
+    struct balance_query q = {.key_hash = 7};
+    CU_ASSERT(pick(BALANCE_LEAST_CONNECTION, b, 3, &q, &rr) == 0);
+    CU_ASSERT(pick(BALANCE_HASH, b, 3, &q, &rr) == 0);
+    CU_ASSERT(pick(BALANCE_ROUND_ROBIN, b, 3, &q, &rr) == 0);
+    b[0].absent = true;
+    CU_ASSERT(balance_pick(BALANCE_LEAST_CONNECTION, b, 3, &q, &rr, &out) == BALANCE_NONE_UP);
+    b[2].absent = false;
+    CU_ASSERT(pick(BALANCE_STICKY, b, 3, &q, &rr) == 2);
+}
+
 /* max_load: a full backend is passed over in every mode, even by hash. */
 static void test_max_load(void)
 {
@@ -190,6 +207,7 @@ void suite_balance(void)
         {"sticky", test_sticky},
         {"tried, full and down", test_tried_full_and_down},
         {"max load", test_max_load},
+        {"absent backends", test_absent},
         CU_TEST_INFO_NULL,
     };
     unit_add_suite("balance", tests);
