@@ -183,6 +183,8 @@ char **command_env(const char *const *parent, const char *const *copy, const cha
         buf_printf(&b, "FCGI_LISP_SOCKET=%s", s->path);
     if (buf_size(&b) > 0)
         command_env_put(&env, &n, command_buf_take(&b));
+    if (s->inherited)
+        command_env_put(&env, &n, xstrdup("FCGI_LISP_LISTEN_FD=0"));
     buf_free(&b);
     return env;
 }

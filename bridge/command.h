@@ -8,6 +8,7 @@
 #ifndef FCGI_LISP_COMMAND_H
 #define FCGI_LISP_COMMAND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Splits text into words as a POSIX shell does, without expansions: blanks
@@ -24,6 +25,7 @@ struct command_slot {
     unsigned slot;
     unsigned port;    /* TCP port of this slot, or 0 */
     const char *path; /* borrowed: unix socket path of this slot, or NULL */
+    bool inherited;   /* its process gets the slot's listening socket as fd 0 */
 };
 
 /* A copy of argv with %p replaced by the slot's port, %s by its socket path
@@ -33,8 +35,9 @@ char **command_expand(const char *const *argv, const struct command_slot *s, cha
 
 /* The environment of a slot's process: the variables of parent named in copy
  * (NULL: PATH, HOME and LANG), then each "NAME=VALUE" of set (replacing a
- * copied one of the same name), then FCGI_LISP_SLOT, and FCGI_LISP_PORT or
- * FCGI_LISP_SOCKET. Names are matched exactly; a copy name absent from
+ * copied one of the same name), then FCGI_LISP_SLOT, FCGI_LISP_PORT or
+ * FCGI_LISP_SOCKET, and FCGI_LISP_LISTEN_FD=0 when the slot's socket is
+ * inherited (the Lisp accepts on fd 0 and binds nothing). Names are matched exactly; a copy name absent from
  * parent is skipped. */
 char **command_env(const char *const *parent, const char *const *copy, const char *const *set,
                    const struct command_slot *s);

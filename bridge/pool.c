@@ -21,6 +21,7 @@
 #include "log.h"
 #include "server.h"
 #include "sock.h"
+#include "sock_backlog.h"
 #include "upstream.h"
 #include "xalloc.h"
 
@@ -120,7 +121,7 @@ struct pool *pool_new(struct server *srv)
         snprintf(name, sizeof name, "lisp slot %zu", i);
         s->pool = p;
         s->index = i;
-        s->probe_fd = -1;
+        s->probe_fd = s->listen_fd = -1;
         s->state = SCALE_EMPTY;
         proc_init(&s->proc, name, pool_proc_exit, s);
         ev_init(&s->timer, pool_slot_timer_cb);
@@ -269,6 +270,65 @@ static double pool_slot_failed(struct pool_slot *s, double uptime)
     return delay;
 }
 
+/* Closes s's inherited listening socket (and removes its path). */
+static void pool_slot_close_socket(struct pool_slot *s)
+{
+    if (s->listen_fd < 0)
+        return;
+    close(s->listen_fd);
+    s->listen_fd = -1;
+    const char *path = addr_unix_path(&s->pool->urls[s->index].addr);
+    if (path != NULL)
+        unlink(path);
+}
+
+/* Before a start: with bin-inherit-socket, s's listening socket (bound on
+ * its first start, then kept); otherwise nothing may answer at its address
+ * yet (another program, or a Lisp of the pool's last owner still stopping),
+ * and a unix socket its last process left is removed. 0, or -1 with the
+ * reason in err. */
+static int pool_slot_prepare_address(struct pool_slot *s, char *err, size_t errlen)
+{
+    const struct settings *cfg = s->pool->srv->cfg;
+    const struct backend_url *u = &s->pool->urls[s->index];
+    if (cfg->bin_inherit_socket) {
+        if (s->listen_fd >= 0)
+            return 0;
+        int fd = sock_listen(&u->addr, (int)cfg->listen_backlog, err, errlen);
+        /* the Lisp blocks in accept(); fcgi-lisp only reads the queue */
+        if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+            snprintf(err, errlen, "fcntl on its socket failed: %s", strerror(errno));
+            close(fd);
+            fd = -1;
+        }
+        s->listen_fd = fd;
+        return fd < 0 ? -1 : 0;
+    }
+    int rc = sock_probe(&u->addr, 100);
+    if (rc == 0 || rc == EAGAIN) {
+        snprintf(err, errlen,
+                 "%s already accepts connections, before its Lisp is started (another program "
+                 "listens there?)",
+                 u->text);
+        return -1;
+    }
+    const char *path = addr_unix_path(&u->addr);
+    if (path != NULL)
+        unlink(path); /* a socket its last process left: the new one binds it */
+    return 0;
+}
+
+/* STARTING with an inherited socket: a probe connection waits in the
+ * queue, whose length is noted. */
+static void pool_slot_probe_begin(struct pool_slot *s)
+{
+    bool in_progress;
+    if (s->listen_fd < 0)
+        return;
+    s->probe_fd = sock_connect(&s->pool->urls[s->index].addr, &in_progress);
+    s->probe_queue = sock_backlog_length(s->listen_fd);
+}
+
 static bool pool_slot_start(struct pool_slot *s)
 {
     struct pool *p = s->pool;
@@ -280,17 +340,21 @@ static bool pool_slot_start(struct pool_slot *s)
         return false;
     }
     const struct addr *a = &p->urls[s->index].addr;
-    struct command_slot cs = {(unsigned)s->index, addr_port(a), addr_unix_path(a)};
+    struct command_slot cs = {(unsigned)s->index, addr_port(a), addr_unix_path(a),
+                              cfg->bin_inherit_socket};
     char err[256];
-    char **argv = command_expand((const char *const *)p->argv, &cs, err, sizeof err);
-    char **envp = command_env((const char *const *)environ,
-                              (const char *const *)cfg->bin_copy_environment,
-                              (const char *const *)cfg->bin_environment, &cs);
-    if (cs.path != NULL)
-        unlink(cs.path); /* a socket its last process left: the new one binds it */
-    int rc = argv ? proc_spawn(&s->proc, p->srv->loop, argv, envp, -1, err, sizeof err) : -1;
-    command_strv_free(argv);
-    command_strv_free(envp);
+    int rc = pool_slot_prepare_address(s, err, sizeof err);
+    if (rc == 0) {
+        char **argv = command_expand((const char *const *)p->argv, &cs, err, sizeof err);
+        char **envp = command_env((const char *const *)environ,
+                                  (const char *const *)cfg->bin_copy_environment,
+                                  (const char *const *)cfg->bin_environment, &cs);
+        rc = argv ? proc_spawn(&s->proc, p->srv->loop, argv, envp, s->listen_fd, err,
+                               sizeof err)
+                  : -1;
+        command_strv_free(argv);
+        command_strv_free(envp);
+    }
     s->restart_pending = false;
     if (rc < 0) {
         log_err("%s: cannot start %s: %s", s->proc.name, cfg->bin_path, err);
@@ -302,6 +366,7 @@ static bool pool_slot_start(struct pool_slot *s)
     s->generation = p->generation;
     s->served = 0;
     s->deadline = now + cfg->startup_timeout;
+    pool_slot_probe_begin(s);
     ev_timer_stop(p->srv->loop, &s->timer);
     ev_timer_set(&s->timer, POOL_PROBE_INTERVAL, POOL_PROBE_INTERVAL);
     ev_timer_start(p->srv->loop, &s->timer);
@@ -376,11 +441,34 @@ static void pool_slot_ready(struct pool_slot *s)
         pool_roll_ready(p);
 }
 
-/* STARTING: is the process accepting connections yet? A connect that is
- * still in progress is looked at on the next tick. */
-static void pool_slot_probe(struct pool_slot *s)
+/* STARTING, inherited socket: true once the process has accepted a
+ * connection. Only the probe and connections left from its last process
+ * wait in the queue (the slot gets no traffic yet), so the queue shrinks
+ * only by accepts, and it is empty only once the probe, connected, was
+ * accepted. */
+static bool pool_slot_accepted(struct pool_slot *s)
 {
-    const struct addr *a = &s->pool->urls[s->index].addr;
+    int q = sock_backlog_length(s->listen_fd);
+    if (q < 0) {
+        log_warn("%s: cannot read the length of its listen queue (%s); taking it as ready",
+                 s->proc.tag, strerror(errno));
+        return true;
+    }
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof peer;
+    bool probe_connected = s->probe_fd >= 0 && sock_error(s->probe_fd) == 0 &&
+                           getpeername(s->probe_fd, (struct sockaddr *)&peer, &len) == 0;
+    bool shrank = (s->probe_queue >= 0 && q < s->probe_queue) || (q == 0 && probe_connected);
+    s->probe_queue = q;
+    if (s->probe_fd < 0 && !shrank)
+        pool_slot_probe_begin(s); /* the last probe could not connect */
+    return shrank;
+}
+
+/* STARTING, own socket: does the process accept connections yet? A
+ * connect that is still in progress is looked at on the next tick. */
+static bool pool_slot_connectable(struct pool_slot *s)
+{
     if (s->probe_fd >= 0) {
         struct sockaddr_storage peer;
         socklen_t len = sizeof peer;
@@ -388,25 +476,38 @@ static void pool_slot_probe(struct pool_slot *s)
                   getpeername(s->probe_fd, (struct sockaddr *)&peer, &len) == 0;
         close(s->probe_fd);
         s->probe_fd = -1;
-        if (up) {
-            pool_slot_ready(s);
-            return;
-        }
+        if (up)
+            return true;
     }
     bool in_progress;
-    int fd = sock_connect(a, &in_progress);
+    int fd = sock_connect(&s->pool->urls[s->index].addr, &in_progress);
     if (fd >= 0 && !in_progress) {
         close(fd);
+        return true;
+    }
+    s->probe_fd = fd;
+    return false;
+}
+
+static void pool_slot_probe_end(struct pool_slot *s)
+{
+    if (s->probe_fd >= 0)
+        close(s->probe_fd);
+    s->probe_fd = -1;
+}
+
+static void pool_slot_probe(struct pool_slot *s)
+{
+    bool up = s->listen_fd >= 0 ? pool_slot_accepted(s) : pool_slot_connectable(s);
+    if (up) {
+        pool_slot_probe_end(s);
         pool_slot_ready(s);
         return;
     }
-    s->probe_fd = fd;
     if (pool_now(s->pool) >= s->deadline) {
         log_err("%s: not accepting connections on %s after %gs (startup-timeout); stopping it",
                 s->proc.tag, s->pool->urls[s->index].text, s->pool->srv->cfg->startup_timeout);
-        if (s->probe_fd >= 0)
-            close(s->probe_fd);
-        s->probe_fd = -1;
+        pool_slot_probe_end(s);
         pool_slot_stop(s);
         s->restart_pending = true; /* a failed start: restarted after its exit */
     }
@@ -457,16 +558,14 @@ static void pool_proc_exit(struct proc *proc, int status)
     double uptime = pool_now(p) - proc->started;
     char how[96];
     proc_describe_status(status, how, sizeof how);
-    if (s->probe_fd >= 0) {
-        close(s->probe_fd);
-        s->probe_fd = -1;
-    }
+    pool_slot_probe_end(s);
     pool_slot_unroute(s);
     bool asked = s->state == SCALE_STOPPING && !s->restart_pending;
     if (asked) {
         log_notice("%s %s after %.1fs, %lu requests served", proc->tag, how, uptime, s->served);
         ev_timer_stop(p->srv->loop, &s->timer);
         s->state = SCALE_EMPTY;
+        pool_slot_close_socket(s); /* drained: nothing waits in its queue */
         if (p->roll_old == s->index)
             pool_roll_exited(p, s);
         else
@@ -615,8 +714,8 @@ void pool_free(struct pool *p)
     free(p->lock_path);
     for (size_t i = 0; i < p->n_slots; i++) {
         struct pool_slot *s = &p->slots[i];
-        if (s->probe_fd >= 0)
-            close(s->probe_fd);
+        pool_slot_probe_end(s);
+        pool_slot_close_socket(s);
         proc_free(&s->proc, p->srv->loop);
         backend_url_free(&p->urls[i]);
     }

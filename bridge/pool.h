@@ -4,7 +4,13 @@
  * fcgi-lisp, MIT licence.
  *
  * A slot's process gets traffic only once it accepts connections (probed
- * every POOL_PROBE_INTERVAL, for at most startup-timeout). More processes
+ * every POOL_PROBE_INTERVAL, for at most startup-timeout). Before a start
+ * nothing may answer at the slot's address: another program's port is
+ * never taken for the Lisp. With bin-inherit-socket, fcgi-lisp binds the
+ * slot's address itself and hands the listening socket to each of its
+ * processes as fd 0 (FCGI_LISP_LISTEN_FD=0); it stays open while the
+ * process restarts, so connections made meanwhile wait in its backlog, and
+ * the process is ready once the queue shrinks (sock_backlog.h). More processes
  * start when a request finds every ready one at max-load-per-proc; one idle
  * for idle-timeout above min-procs is stopped (kill-signal, then SIGKILL
  * after kill-grace). A process that exits unasked is started again after
@@ -50,6 +56,10 @@ struct pool_slot {
     struct respawn_backoff backoff;
     ev_timer timer;               /* probe, restart delay, kill grace or min-uptime */
     int probe_fd;                 /* a probe connection in progress, or -1 */
+    int listen_fd;                /* owned: bin-inherit-socket: the slot's listening
+                                     socket, fd 0 of each of its processes, or -1 */
+    int probe_queue;              /* bin-inherit-socket, STARTING: its accept queue's
+                                     length at the last probe */
     ev_tstamp deadline;           /* STARTING: startup-timeout */
     ev_tstamp last_used;          /* load last dropped to 0 (or it became ready) */
     unsigned long served;         /* requests its current process served */

@@ -146,6 +146,9 @@ static void proc_child_cb(struct ev_loop *loop, ev_child *w, int revents)
     struct proc *p = w->data;
     ev_child_stop(loop, w);
     p->pid = 0;
+    /* its group outlives it when a child of its own still runs: no orphan
+     * (the group is gone at once when it was alone: ESRCH) */
+    kill(-w->rpid, SIGKILL);
     p->on_exit(p, w->rstatus);
 }
 

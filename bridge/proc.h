@@ -7,7 +7,9 @@
  * outlive the bridge; default signal dispositions and an empty signal mask;
  * fd 0 from /dev/null (or the socket given); fds 1 and 2 pipes to the
  * bridge; every other descriptor closed; then execvp. Exits are seen through
- * libev's child watcher (the default loop reaps with waitpid). */
+ * libev's child watcher (the default loop reaps with waitpid); whatever is
+ * left of its process group then is killed (SIGKILL), so none of its
+ * children is orphaned. */
 #ifndef FCGI_LISP_PROC_H
 #define FCGI_LISP_PROC_H
 

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -52,6 +53,7 @@ enum settings_type {
     SETTINGS_T_ENV_SET,   /* char ** list field; NAME=VALUE, each use adds one */
     SETTINGS_T_ENV_NAMES, /* char ** list field; names separated by blanks or commas */
     SETTINGS_T_SIGNAL,    /* int field; a signal name (TERM, SIGTERM) or number */
+    SETTINGS_T_BOOL,      /* bool field; yes/no, true/false, on/off, enable/disable, 1/0 */
     SETTINGS_T_CONFIG,    /* command line only: the config file to read */
     SETTINGS_T_HELP,      /* command line only, takes no value */
     SETTINGS_T_VERSION,   /* command line only, takes no value */
@@ -153,6 +155,9 @@ static const struct settings_key settings_keys[] = {
      "asks a Lisp process to stop", "TERM", NULL},
     {"kill-grace", 0, SETTINGS_T_SECONDS, SETTINGS_FIELD(kill_grace), 0, SETTINGS_MAX_SECONDS,
      "SECONDS", "then SIGKILL after this", NULL, NULL},
+    {"bin-inherit-socket", 0, SETTINGS_T_BOOL, SETTINGS_FIELD(bin_inherit_socket), 0, 0,
+     "yes|no", "fcgi-lisp binds each slot's address and gives the Lisp the listening socket "
+     "as fd 0, kept open across restarts", NULL, NULL},
     {"help", 'h', SETTINGS_T_HELP, 0, 0, 0, NULL, "print this help and exit", NULL, NULL},
     {"version", 'V', SETTINGS_T_VERSION, 0, 0, 0, NULL, "print the version and exit", NULL,
      NULL},
@@ -375,6 +380,21 @@ static int settings_env_names(struct settings *c, const struct settings_key *k, 
     return 0;
 }
 
+/* yes/no, true/false, on/off, enable/disable (lighttpd's words), 1/0, in
+ * any case. 0 or -1. */
+static int settings_parse_bool(const char *value, bool *out)
+{
+    static const char *const words[][2] = {
+        {"yes", "no"}, {"true", "false"}, {"on", "off"}, {"enable", "disable"}, {"1", "0"}};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        for (int no = 0; no < 2; no++)
+            if (strcasecmp(value, words[i][no]) == 0) {
+                *out = no == 0;
+                return 0;
+            }
+    return -1;
+}
+
 /* TERM, SIGTERM or 15 (any signal number 1..64, case as written). */
 static int settings_parse_signal(const struct settings_key *k, const char *key,
                                  const char *value, const char *where, int *out, char *err,
@@ -459,6 +479,10 @@ static int settings_apply(struct settings *c, const struct settings_key *k, cons
     case SETTINGS_T_SIGNAL:
         return settings_parse_signal(k, key, value, where, (int *)settings_field(c, k), err,
                                      errlen);
+    case SETTINGS_T_BOOL:
+        return settings_parse_bool(value, (bool *)settings_field(c, k)) < 0
+                   ? settings_fail(err, errlen, where, key, "'%s' is not yes or no", value)
+                   : 0;
     case SETTINGS_T_CONFIG:
     case SETTINGS_T_HELP:
     case SETTINGS_T_VERSION:
@@ -921,7 +945,7 @@ static int settings_check_pool(struct settings *c, char *err, size_t errlen)
     /* %p in a unix pool, %s in a TCP one */
     char why[256];
     char **argv = command_split(c->bin_path, why, sizeof why);
-    struct command_slot cs = {0, addr_port(a), addr_unix_path(a)};
+    struct command_slot cs = {0, addr_port(a), addr_unix_path(a), c->bin_inherit_socket};
     char **expanded = command_expand((const char *const *)argv, &cs, why, sizeof why);
     command_strv_free(argv);
     if (expanded == NULL) {
@@ -991,6 +1015,8 @@ const char *settings_reload_blocker(const struct settings *old, const struct set
         return "max-procs";
     if (old->listen_backlog != new->listen_backlog)
         return "listen-backlog";
+    if (old->bin_inherit_socket != new->bin_inherit_socket)
+        return "bin-inherit-socket";
     return NULL;
 }
 
@@ -1024,6 +1050,9 @@ static void settings_default_text(const struct settings_key *k, struct settings 
         return;
     case SETTINGS_T_BALANCE:
         snprintf(out, outlen, "%s", balance_mode_name(*(enum balance_mode *)f));
+        return;
+    case SETTINGS_T_BOOL:
+        snprintf(out, outlen, "%s", *(bool *)f ? "yes" : "no");
         return;
 
     default:

@@ -60,6 +60,10 @@ struct settings {
     double startup_timeout;         /* start to accepting connections, default 60 */
     int kill_signal;                /* asks a process to stop, default SIGTERM */
     double kill_grace;              /* then SIGKILL after this, default 5 */
+    bool bin_inherit_socket;        /* fcgi-lisp binds each slot's address and hands the
+                                       listening socket to its processes as fd 0, keeping
+                                       it open across their restarts; default false: each
+                                       process binds its own */
 };
 
 enum settings_rc {
@@ -99,7 +103,7 @@ int settings_set(struct settings *c, const char *key, const char *value, const c
 
 /* The first key whose new value needs a restart (SIGHUP cannot apply it):
  * "listen", "backend", "bin-path" (set or unset), "max-procs",
- * "listen-backlog"; NULL when new can replace old in a running daemon. */
+ * "listen-backlog", "bin-inherit-socket"; NULL when new can replace old in a running daemon. */
 const char *settings_reload_blocker(const struct settings *old, const struct settings *new);
 
 /* Prints the --help text: every option and config-file key with its default. */

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -35,16 +36,20 @@ bool sock_is_listening(int fd)
     return val != 0;
 }
 
-/* A unix socket path is stale when connecting to it is refused. */
-static bool sock_unix_path_is_stale(const struct addr *a)
+int sock_probe(const struct addr *a, int timeout_ms)
 {
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool in_progress;
+    int fd = sock_connect(a, &in_progress);
     if (fd < 0)
-        return false;
-    int rc = connect(fd, (const struct sockaddr *)&a->sa, a->len);
-    int saved = errno;
+        return errno;
+    int rc = 0;
+    if (in_progress) {
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        int n = poll(&p, 1, timeout_ms);
+        rc = n < 0 ? errno : n == 0 ? ETIMEDOUT : sock_error(fd);
+    }
     close(fd);
-    return rc < 0 && saved == ECONNREFUSED;
+    return rc;
 }
 
 int sock_listen(const struct addr *a, int backlog, char *err, size_t errlen)
@@ -65,7 +70,7 @@ int sock_listen(const struct addr *a, int backlog, char *err, size_t errlen)
                 close(fd);
                 return -1;
             }
-            if (!sock_unix_path_is_stale(a)) {
+            if (sock_probe(a, 0) != ECONNREFUSED) {
                 snprintf(err, errlen, "%s is in use by another process", name);
                 close(fd);
                 return -1;

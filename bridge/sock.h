@@ -23,6 +23,12 @@ bool sock_is_listening(int fd);
  * Returns the fd, or -1 with a reason in err. */
 int sock_listen(const struct addr *a, int backlog, char *err, size_t errlen);
 
+/* Connects to a and hangs up, waiting at most timeout_ms for the answer:
+ * 0 when something accepted the connection, else the errno (ECONNREFUSED:
+ * nothing listens; ENOENT: no such unix socket; EAGAIN: a unix socket
+ * whose backlog is full; ETIMEDOUT). */
+int sock_probe(const struct addr *a, int timeout_ms);
+
 /* Starts a non-blocking connect to a. Returns the fd and sets *in_progress
  * when the result comes later (writability, then SO_ERROR); -1 with errno
  * when it failed at once. TCP sockets get TCP_NODELAY: the bridge writes

@@ -20,6 +20,10 @@
 ;;;;                    wins over MODLISP_PORT
 ;;;;   MODLISP_ADDRESS  IPv4 address to bind (default 127.0.0.1; mod_lisp has
 ;;;;                    no authentication, keep it on loopback)
+;;;;   FCGI_LISP_LISTEN_FD  set (to 0) by fcgi-lisp with bin-inherit-socket:
+;;;;                    accept on that descriptor, which fcgi-lisp bound and
+;;;;                    keeps open across restarts, and bind nothing (a unix
+;;;;                    socket when FCGI_LISP_SOCKET is set, else TCP)
 ;;;; The first run compiles cl-modlisp and kmrcl into ASDF's cache
 ;;;; ($XDG_CACHE_HOME/common-lisp, default ~/.cache/common-lisp): the user
 ;;;; needs a writable HOME or XDG_CACHE_HOME.
@@ -42,8 +46,9 @@
 ;;;;                 worker thread dies and the socket is closed mid-reply
 ;;;;   /stats        "connections=C requests=R" seen by this process
 ;;;;
-;;;; Two deliberate changes to cl-modlisp's socket layer (kmrcl), both below:
-;;;;  1. kmrcl listens on 0.0.0.0; this app binds MODLISP_ADDRESS instead.
+;;;; Three deliberate changes to cl-modlisp's socket layer (kmrcl), below:
+;;;;  1. kmrcl listens on 0.0.0.0; this app binds MODLISP_ADDRESS instead
+;;;;     (or accepts on the socket fcgi-lisp hands over, FCGI_LISP_LISTEN_FD).
 ;;;;  2. kmrcl opens connections with SBCL's default external format (UTF-8).
 ;;;;     cl-modlisp reads a body as CONTENT-LENGTH *characters* and announces
 ;;;;     (LENGTH STRING) characters as its reply's Content-Length, so with
@@ -52,6 +57,10 @@
 ;;;;     directions are byte exact, and a 10 MiB binary upload arrives whole.
 ;;;;     Text that was UTF-8 on the wire reaches the handlers as its bytes;
 ;;;;     decode it with SB-EXT:OCTETS-TO-STRING when you need characters.
+;;;;  3. cl-modlisp ends each connection with kmrcl's CLOSE-ACTIVE-SOCKET on
+;;;;     the connection's *stream*, which SB-BSD-SOCKETS:SOCKET-CLOSE does not
+;;;;     take: every closed connection printed a six-line "no applicable
+;;;;     method" error.  Here a stream is closed as a stream.
 
 (require :asdf)
 (require :sb-posix)
@@ -79,6 +88,10 @@
 (defparameter *port*
   (parse-integer (env-or "FCGI_LISP_PORT" (env-or "MODLISP_PORT" "3000"))))
 (defparameter *backlog* 128)
+;; FCGI_LISP_LISTEN_FD: the listening socket fcgi-lisp hands over, or NIL.
+(defparameter *listen-fd*
+  (let ((fd (env-or "FCGI_LISP_LISTEN_FD" nil)))
+    (and fd (parse-integer fd))))
 
 ;;; ------------------------------------------------------------------
 ;;; Socket layer: loopback listener, latin-1 connections, a counter.
@@ -96,8 +109,18 @@
         (setf (aref octets i) (parse-integer string :start start :end end))
         (setf start (1+ end))))))
 
+(defun inherited-listener (fd)
+  "The listening socket FD that fcgi-lisp bound (bin-inherit-socket)."
+  (if (sb-posix:getenv "FCGI_LISP_SOCKET")
+      (make-instance 'sb-bsd-sockets:local-socket :type :stream :descriptor fd)
+      (make-instance 'sb-bsd-sockets:inet-socket :type :stream :protocol :tcp
+                                                 :descriptor fd)))
+
 (defun open-listener (port reuse)
-  "A listening TCP socket on *ADDRESS*:PORT, closed again on failure."
+  "A listening TCP socket on *ADDRESS*:PORT, closed again on failure; or
+the inherited one (*LISTEN-FD*)."
+  (when *listen-fd*
+    (return-from open-listener (inherited-listener *listen-fd*)))
   (let ((socket (make-instance 'sb-bsd-sockets:inet-socket
                                :type :stream :protocol :tcp))
         (ok nil))
@@ -117,6 +140,13 @@
       (lambda (&key (port 0) kind reuse)
         (declare (ignore kind))
         (open-listener port reuse)))
+
+;;; kmrcl's CLOSE-ACTIVE-SOCKET, taking the stream cl-modlisp gives it too.
+(setf (fdefinition 'kmrcl::close-active-socket)
+      (lambda (socket)
+        (if (streamp socket)
+            (close socket)
+            (sb-bsd-sockets:socket-close socket))))
 
 ;;; kmrcl's ACCEPT-TCP-CONNECTION, with a latin-1 stream (see the header).
 (setf (fdefinition 'kmrcl::accept-tcp-connection)
@@ -300,7 +330,10 @@ keeps the socket (Keep-Socket 1) for the next request."
 (unless kmrcl::*active-listeners*
   (format *error-output* "~&modlisp-app: cannot listen on ~A:~D~%" *address* *port*)
   (sb-ext:exit :code 1 :abort t))
-(format t "~&modlisp-app: cl-modlisp listening on ~A:~D (pid ~D)~%"
-        *address* *port* (sb-posix:getpid))
+(if *listen-fd*
+    (format t "~&modlisp-app: cl-modlisp accepting on fd ~D, bound by fcgi-lisp (pid ~D)~%"
+            *listen-fd* (sb-posix:getpid))
+    (format t "~&modlisp-app: cl-modlisp listening on ~A:~D (pid ~D)~%"
+            *address* *port* (sb-posix:getpid)))
 (finish-output)
 (loop (sleep 3600))

@@ -1,7 +1,7 @@
 /* fake-lisp.c - stub mod_lisp backend with canned replies, for fault injection and benchmarks.
  * fcgi-lisp, MIT licence.
  *
- * Usage: fake-lisp --listen HOST:PORT | --listen unix:/PATH [--ready-file F]
+ * Usage: fake-lisp --listen HOST:PORT | unix:/PATH | fd:N [--ready-file F]
  *                  [--log-memory]
  *
  * Standalone on purpose (libc only): it is the independent check of the
@@ -16,7 +16,9 @@
  * its connection ends: "fake-lisp: connection done requests=N vmhwm_kb=K".
  * With port 0 the kernel picks a port; the ready file then holds the real
  * address ("127.0.0.1:PORT" or "unix:/PATH", one line), written atomically
- * once the socket listens.
+ * once the socket listens. fd:N accepts on descriptor N, a listening socket
+ * bound by whoever started it (fcgi-lisp's bin-inherit-socket hands over
+ * fd 0), and leaves it as it is at exit.
  *
  * Routes, by the "url" value up to '?':
  *   /hello /echo /upload /big?bytes=N /bigstream?bytes=N /cookies
@@ -584,10 +586,41 @@ static void on_term(int sig)
     fake_stop = 1;
 }
 
+/* spec "fd:N": descriptor N, which must be a listening socket. */
+static int listen_inherited(const char *spec, char *bound, size_t n)
+{
+    char *end;
+    long fd = strtol(spec + 3, &end, 10);
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (end == spec + 3 || *end != '\0' || fd < 0 || fd > INT_MAX ||
+        getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening) {
+        fprintf(stderr, "fake-lisp: %s is not a listening socket\n", spec);
+        return -1;
+    }
+    struct sockaddr_storage ss;
+    socklen_t slen = sizeof ss;
+    char h[NI_MAXHOST], p[NI_MAXSERV];
+    if (getsockname((int)fd, (struct sockaddr *)&ss, &slen) < 0) {
+        fprintf(stderr, "fake-lisp: getsockname: %s\n", strerror(errno));
+        return -1;
+    }
+    if (ss.ss_family == AF_UNIX)
+        snprintf(bound, n, "unix:%s", ((struct sockaddr_un *)&ss)->sun_path);
+    else if (getnameinfo((struct sockaddr *)&ss, slen, h, sizeof h, p, sizeof p,
+                         NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+        snprintf(bound, n, ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", h, p);
+    else
+        snprintf(bound, n, "%s", spec);
+    return (int)fd;
+}
+
 /* Binds and listens on spec. Writes the bound address in canonical form to
  * bound (size n). Returns the fd, or -1 after printing why. */
 static int listen_on(const char *spec, char *bound, size_t n)
 {
+    if (strncmp(spec, "fd:", 3) == 0)
+        return listen_inherited(spec, bound, n);
     if (strncmp(spec, "unix:", 5) == 0) {
         struct sockaddr_un sun = { .sun_family = AF_UNIX };
         const char *path = spec + 5;
@@ -670,7 +703,7 @@ static int ready_file_write(const char *path, const char *text)
 __attribute__((noreturn))
 static void usage(void)
 {
-    fprintf(stderr, "usage: fake-lisp --listen HOST:PORT|unix:/PATH [--ready-file FILE]"
+    fprintf(stderr, "usage: fake-lisp --listen HOST:PORT|unix:/PATH|fd:N [--ready-file FILE]"
                     " [--log-memory]\n");
     exit(2);
 }

@@ -2,7 +2,9 @@
 # t-spawn.sh - Lisp processes that fcgi-lisp starts and supervises itself
 # (bin-path, min-procs, max-procs, ...): slots on socket-N and port+N, their
 # environment and output, a process killed under load, scaling up and down,
-# the crash-loop fuse, startup-timeout, and no zombie or leftover process.
+# the crash-loop fuse, startup-timeout, a listening socket handed over on
+# fd 0 and kept across restarts (bin-inherit-socket), a slot's port taken by
+# another program, and no zombie or leftover process.
 # The C stub (fake-lisp) and the real SBCL cl-modlisp app as the Lisp; a
 # FastCGI client (fcgi-probe) in front.
 # fcgi-lisp, MIT licence.
@@ -239,6 +241,75 @@ wait_until 10 status_is /hello 200
 it_check_eq "requests are served again" 200 "$(status_of /hello)"
 it_stop "$attached_pid"
 
+# --- bin-inherit-socket: fcgi-lisp binds each slot, the Lisp accepts on fd 0 -------------
+# stopped_lisp_request NAME OUT: stops NAME's Lisp (SIGSTOP), sends /hello (its
+# connection waits in the Lisp's backlog), kills the Lisp with -9 and waits for
+# the answer in $IT_DIR/OUT.
+stopped_lisp_request() {
+    local victim waiter
+    victim=$(pgrep -P "$bpid")
+    kill -STOP "$victim"
+    probe request --uri /hello >"$IT_DIR/$2" &
+    waiter=$!
+    sleep 0.3
+    kill -9 "$victim"
+    wait "$waiter"
+}
+inherit_lisp="sh -c 'echo listen-fd=\$FCGI_LISP_LISTEN_FD >&2; sleep 0.5; exec \"$FAKE_LISP\" --listen fd:0'"
+bridge inherit --backend "modlisp+unix:$IT_DIR/inh.sock" --bin-path "$inherit_lisp" \
+    --bin-inherit-socket yes --min-procs 1 --max-procs 1
+wait_until 10 log_has inherit "accepting connections" || it_fail "the Lisp on fd 0 comes up"
+it_check_contains "the Lisp is told to accept on fd 0" "stderr: listen-fd=0" \
+    "$(cat "$IT_DIR/inherit.log")"
+if [ -S "$IT_DIR/inh.sock-0" ]; then it_pass "fcgi-lisp bound slot 0's socket for it"
+else it_fail "no socket at $IT_DIR/inh.sock-0"; fi
+took=$(sed -n 's/.*accepting connections after \([0-9.]*\)s.*/\1/p' "$IT_DIR/inherit.log" | head -n 1)
+if awk -v t="$took" 'BEGIN { exit !(t >= 0.5) }'; then
+    it_pass "ready once it accepts (${took}s, it sleeps 0.5 s first), not once the socket connects"
+else
+    it_fail "ready before the Lisp could accept" "${took}s"
+fi
+it_check_contains "a request is served by the Lisp on fd 0" "whoami=fd:0" "$(probe request --uri /whoami)"
+stopped_lisp_request inherit inherit-wait.out
+it_check_contains "a request in the backlog of a Lisp killed with -9 is answered by the next one" \
+    "Status: 200" "$(cat "$IT_DIR/inherit-wait.out")"
+it_check_contains "the next one was started on the same socket" "killed by SIGKILL" \
+    "$(cat "$IT_DIR/inherit.log")"
+it_check_eq "no zombie among its children" 0 "$(zombies_of "$bpid")"
+it_stop "$bpid"
+if [ -e "$IT_DIR/inh.sock-0" ]; then it_fail "the slot's socket is left after fcgi-lisp stops"
+else it_pass "the slot's socket is removed when fcgi-lisp stops"; fi
+# the same without bin-inherit-socket: the backlog dies with the Lisp
+bridge own --backend "modlisp+unix:$IT_DIR/own.sock" \
+    --bin-path "'$FAKE_LISP' --listen unix:%s" --min-procs 1 --max-procs 1
+wait_until 10 log_has own "accepting connections" || it_fail "the Lisp comes up"
+stopped_lisp_request own own-wait.out
+it_check_contains "without it, that request fails (502): the contrast the option exists for" \
+    "Status: 502" "$(cat "$IT_DIR/own-wait.out")"
+it_stop "$bpid"
+
+# --- a slot's port taken by another program ----------------------------------------------
+port=$(it_free_port)
+it_spawn squatter "$FAKE_LISP" --listen "127.0.0.1:$port"
+squatter_pid=$IT_LAST_PID
+wait_until 10 log_has squatter "listening on" || it_fail "the other program listens"
+bridge squat --backend "modlisp://127.0.0.1:$port" --bin-path "'$FAKE_LISP' --listen 127.0.0.1:%p" \
+    --min-procs 1 --max-procs 1 --queue-timeout 1
+wait_until 10 log_has squat "already accepts connections, before its Lisp is started" || true
+it_check_contains "a slot whose port another program answers on is not started, and the log says why" \
+    "modlisp://127.0.0.1:$port already accepts connections, before its Lisp is started" \
+    "$(cat "$IT_DIR/squat.log")"
+it_check_eq "requests are not sent to that program: 503" 503 "$(status_of /whoami)"
+it_stop "$bpid"
+bridge squat2 --backend "modlisp://127.0.0.1:$port" --bin-path "'$FAKE_LISP' --listen fd:0" \
+    --bin-inherit-socket yes --min-procs 1 --max-procs 1 --queue-timeout 1
+wait_until 10 log_has squat2 "Address already in use" || true
+it_check_contains "with bin-inherit-socket the bind fails and the log says so" \
+    "cannot start '$FAKE_LISP' --listen fd:0: bind(127.0.0.1:$port) failed: Address already in use" \
+    "$(cat "$IT_DIR/squat2.log")"
+it_stop "$bpid"
+it_stop "$squatter_pid"
+
 # --- the real Lisp: SBCL cl-modlisp on port+N --------------------------------------------
 if command -v sbcl >/dev/null 2>&1; then
     port=$(it_free_port)
@@ -306,6 +377,25 @@ if command -v sbcl >/dev/null 2>&1; then
     left=0
     for p in $lisps; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
     it_check_eq "no SBCL is left after fcgi-lisp stops" 0 "$left"
+    # bin-inherit-socket: SBCL accepts on the unix socket fcgi-lisp hands it as fd 0
+    HOME="$IT_DIR/home" XDG_CACHE_HOME="$IT_DIR/home/cache" bridge sbcl-fd0 \
+        --backend "modlisp+unix:$IT_DIR/sbcl.sock" --min-procs 1 --max-procs 1 \
+        --bin-inherit-socket yes --bin-copy-environment "PATH HOME XDG_CACHE_HOME" \
+        --bin-path "sbcl --noinform --non-interactive --no-userinit --load '$app'"
+    if wait_until 90 log_count_is sbcl-fd0 'accepting connections' 1; then
+        it_pass "an SBCL cl-modlisp process accepts on the unix socket it inherited on fd 0"
+    else
+        it_fail "the SBCL process on fd 0 did not come up" "$(tail -n 10 "$IT_DIR/sbcl-fd0.log")"
+    fi
+    it_check_contains "and answers" "hello from cl-modlisp" "$(probe request --uri /hello)"
+    stopped_lisp_request sbcl-fd0 sbcl-fd0-wait.out
+    it_check_contains "a request in the backlog of an SBCL killed with -9 is answered by the next" \
+        "hello from cl-modlisp" "$(cat "$IT_DIR/sbcl-fd0-wait.out")"
+    lisps=$(children "$bpid")
+    it_stop "$bpid"
+    left=0
+    for p in $lisps; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
+    it_check_eq "no SBCL is left after that fcgi-lisp stops" 0 "$left"
 else
     echo "SKIP: spawn: the SBCL part needs sbcl (and cl-modlisp)"
 fi

@@ -93,6 +93,7 @@ int main(void)
     suite_respawn();
     suite_scale();
     suite_command();
+    suite_sock_backlog();
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -104,6 +104,7 @@ static void test_env(void)
     CU_ASSERT_STRING_EQUAL(env_get(env, "FCGI_LISP_PORT"), "3001");
     CU_ASSERT_PTR_NULL(env_get(env, "SECRET"));
     CU_ASSERT_PTR_NULL(env_get(env, "FCGI_LISP_SOCKET"));
+    CU_ASSERT_PTR_NULL(env_get(env, "FCGI_LISP_LISTEN_FD"));
     command_strv_free(env);
 
     const char *copy[] = {"TZ", "MISSING", "PATH", NULL};
@@ -121,6 +122,15 @@ static void test_env(void)
 
     env = command_env(NULL, NULL, NULL, &tcp);
     CU_ASSERT_EQUAL(command_strv_len((const char *const *)env), 2);
+    command_strv_free(env);
+
+    /* an inherited socket: the Lisp is told to accept on fd 0 */
+    struct command_slot inherited = {.slot = 2, .port = 3002, .inherited = true};
+    const char *forged[] = {"FCGI_LISP_LISTEN_FD=7", NULL};
+    env = command_env(NULL, NULL, forged, &inherited);
+    CU_ASSERT_EQUAL(command_strv_len((const char *const *)env), 3);
+    CU_ASSERT_STRING_EQUAL(env_get(env, "FCGI_LISP_LISTEN_FD"), "0");
+    CU_ASSERT_STRING_EQUAL(env_get(env, "FCGI_LISP_PORT"), "3002");
     command_strv_free(env);
 }
 

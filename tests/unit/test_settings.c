@@ -890,6 +890,7 @@ static void test_settings_pool(void)
     CU_ASSERT_DOUBLE_EQUAL(c.startup_timeout, 60, 0);
     CU_ASSERT_EQUAL(c.kill_signal, SIGTERM);
     CU_ASSERT_DOUBLE_EQUAL(c.kill_grace, 5, 0);
+    CU_ASSERT_FALSE(c.bin_inherit_socket);
     settings_free(&c);
 
     expect_ok(&c,
@@ -913,7 +914,27 @@ static void test_settings_pool(void)
     CU_ASSERT_DOUBLE_EQUAL(c.startup_timeout, 0.5, 0);
     CU_ASSERT_EQUAL(c.kill_signal, SIGQUIT);
     CU_ASSERT_DOUBLE_EQUAL(c.kill_grace, 2, 0);
+    CU_ASSERT_FALSE(c.bin_inherit_socket);
     settings_free(&c);
+
+    /* every spelling of a bool, in any case; the last one given wins */
+    static const char *const yes[] = {"yes", "TRUE", "on", "Enable", "1"};
+    static const char *const no[] = {"NO", "false", "Off", "disable", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        expect_ok(&c, ARGS("-b", BACKEND_A, "--bin-inherit-socket", yes[i]), NULL);
+        CU_ASSERT_TRUE(c.bin_inherit_socket);
+        settings_free(&c);
+        expect_ok(&c,
+                  ARGS("-b", BACKEND_A, "--bin-inherit-socket", yes[i], "--bin-inherit-socket",
+                       no[i]),
+                  NULL);
+        CU_ASSERT_FALSE(c.bin_inherit_socket);
+        settings_free(&c);
+    }
+    expect_error(ARGS("-b", BACKEND_A, "--bin-inherit-socket", "yess"), NULL,
+                 "--bin-inherit-socket: 'yess' is not yes or no");
+    expect_error(ARGS("-b", BACKEND_A, "--bin-inherit-socket", ""), NULL,
+                 "--bin-inherit-socket: '' is not yes or no");
 
     /* max-procs 0 with bin-path: the number of CPUs, at least 2 */
     expect_ok(&c, ARGS("-b", BACKEND_A, "--bin-path", "sbcl", "--kill-signal", "9"), NULL);
@@ -946,6 +967,46 @@ static void test_settings_pool(void)
                  "bin-path: %p: the pool listens on a unix socket, not a port");
 }
 
+/* What SIGHUP cannot apply: each key that needs a restart is named, and
+ * the pool's tunables are not. */
+static void test_settings_reload_blocker(void)
+{
+    struct settings old, new;
+    expect_ok(&old, ARGS("-b", BACKEND_A, "--bin-path", "sbcl", "--max-procs", "2"), NULL);
+    const struct {
+        const char *const *args;
+        const char *want; /* NULL: can be applied */
+    } cases[] = {
+        {ARGS("-b", BACKEND_A, "--bin-path", "sbcl", "--max-procs", "2"), NULL},
+        {ARGS("-b", BACKEND_A, "--bin-path", "sbcl --dynamic-space-size 1024", "--max-procs",
+              "2", "--min-procs", "2", "--idle-timeout", "3", "--kill-grace", "1"),
+         NULL},
+        {ARGS("-b", BACKEND_A, "--bin-path", "sbcl", "--max-procs", "2", "-l", "unix:/x"),
+         "listen"},
+        {ARGS("-b", BACKEND_B, "--bin-path", "sbcl", "--max-procs", "2"), "backend"},
+        {ARGS("-b", BACKEND_A), "bin-path"},
+        {ARGS("-b", BACKEND_A, "--bin-path", "sbcl", "--max-procs", "3"), "max-procs"},
+        {ARGS("-b", BACKEND_A, "--bin-path", "sbcl", "--max-procs", "2", "--listen-backlog",
+              "7"),
+         "listen-backlog"},
+        {ARGS("-b", BACKEND_A, "--bin-path", "sbcl", "--max-procs", "2", "--bin-inherit-socket",
+              "yes"),
+         "bin-inherit-socket"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        expect_ok(&new, cases[i].args, NULL);
+        const char *got = settings_reload_blocker(&old, &new);
+        if (cases[i].want == NULL) {
+            CU_ASSERT_PTR_NULL(got);
+        } else {
+            CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+            CU_ASSERT_STRING_EQUAL(got, cases[i].want);
+        }
+        settings_free(&new);
+    }
+    settings_free(&old);
+}
+
 void suite_settings(void)
 {
     static const CU_TestInfo tests[] = {
@@ -963,6 +1024,7 @@ void suite_settings(void)
         {"--help and --version", test_settings_help_version},
         {"settings_set", test_settings_set},
         {"pool keys", test_settings_pool},
+        {"what SIGHUP cannot apply", test_settings_reload_blocker},
         {"getopt state is reset", test_settings_reload},
         {"settings_free after errors", test_settings_free},
         CU_TEST_INFO_NULL,

@@ -28,6 +28,7 @@ void suite_balance(void);
 void suite_respawn(void);
 void suite_scale(void);
 void suite_command(void);
+void suite_sock_backlog(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. Usage:
  *   static const CU_TestInfo tests[] = {{"name", fn}, ..., CU_TEST_INFO_NULL};
