@@ -77,6 +77,7 @@ void conn_attach_request(struct conn *c, struct request *r)
 {
     list_push_front(&c->reqs, &r->link);
     c->srv->n_requests++;
+    c->had_request = true;
 }
 
 void conn_detach_request(struct conn *c, struct request *r)
@@ -442,7 +443,10 @@ static void conn_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 void conn_close_when_idle(struct conn *c)
 {
-    if (c->closed || c->reqs.len > 0)
+    /* A connection that has not carried a request yet was opened to send
+     * one (its BEGIN_REQUEST may be on the way, or half read): it is served,
+     * then closed (conn_after_last_request); shutdown-timeout bounds it. */
+    if (c->closed || c->reqs.len > 0 || !c->had_request)
         return;
     c->close_after_write = true;
     conn_flush(c);

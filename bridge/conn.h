@@ -40,6 +40,8 @@ struct conn {
     bool input_complete;               /* the last request's STDIN ended: the web server
                                           sends nothing more unless it aborts */
     bool closed;
+    bool had_request;                  /* a request began on it: with none in progress it
+                                          is kept alive, not freshly connected */
     char peer[64];                     /* for log lines */
     struct list_link link;             /* in the server's live list */
     struct conn *reap_next;            /* server's reap list */
@@ -81,7 +83,10 @@ void conn_unblock_read(struct conn *c);
 /* Aborts every request, closes the socket; freed later by the reaper.
  * Safe to call more than once. `why` is logged at debug level. */
 void conn_close(struct conn *c, const char *why);
-/* Closes after the queued output is written (used when draining). */
+/* Draining: a connection kept alive with no request in progress closes
+ * once its queued output is written. One with a request in progress, or
+ * with none yet (the web server just connected to send it), closes after
+ * that request. */
 void conn_close_when_idle(struct conn *c);
 void conn_free(struct conn *c);
 

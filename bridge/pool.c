@@ -257,9 +257,9 @@ static void pool_slot_stop(struct pool_slot *s)
 static double pool_slot_failed(struct pool_slot *s, double uptime)
 {
     struct pool *p = s->pool;
-    double delay = respawn_backoff_exit(&s->backoff, uptime);
-    if (uptime < RESPAWN_MIN_UPTIME &&
-        respawn_fuse_failure(&p->fuse, pool_now(p)) == RESPAWN_FUSE_TRIPS)
+    bool trips;
+    double delay = respawn_exit(&s->backoff, &p->fuse, uptime, pool_now(p), &trips);
+    if (trips)
         log_err("lisp pool: %d starts failed within %gs; answering 503 at once and trying one "
                 "start every %gs until a Lisp stays up %gs",
                 RESPAWN_FUSE_FAILURES, RESPAWN_FUSE_WINDOW, RESPAWN_FUSE_RETRY,
@@ -294,15 +294,11 @@ static int pool_slot_prepare_address(struct pool_slot *s, char *err, size_t errl
     if (cfg->bin_inherit_socket) {
         if (s->listen_fd >= 0)
             return 0;
-        int fd = sock_listen(&u->addr, (int)cfg->listen_backlog, err, errlen);
         /* the Lisp blocks in accept(); fcgi-lisp only reads the queue */
-        if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-            snprintf(err, errlen, "fcntl on its socket failed: %s", strerror(errno));
-            close(fd);
-            fd = -1;
-        }
-        s->listen_fd = fd;
-        return fd < 0 ? -1 : 0;
+        struct sock_listen_opts o = {.backlog = (int)cfg->listen_backlog, .mode = -1,
+                                     .uid = (uid_t)-1, .gid = (gid_t)-1, .blocking = true};
+        s->listen_fd = sock_listen_with(&u->addr, &o, err, errlen);
+        return s->listen_fd < 0 ? -1 : 0;
     }
     int rc = sock_probe(&u->addr, 100);
     if (rc == 0 || rc == EAGAIN) {

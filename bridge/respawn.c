@@ -53,6 +53,14 @@ enum respawn_fuse_change respawn_fuse_success(struct respawn_fuse *f)
     return RESPAWN_FUSE_CLOSES;
 }
 
+double respawn_exit(struct respawn_backoff *b, struct respawn_fuse *f, double uptime, double now,
+                    bool *trips)
+{
+    *trips = uptime < RESPAWN_MIN_UPTIME &&
+             respawn_fuse_failure(f, now) == RESPAWN_FUSE_TRIPS;
+    return respawn_backoff_exit(b, uptime);
+}
+
 bool respawn_fuse_may_start(struct respawn_fuse *f, double now)
 {
     if (f->state == RESPAWN_FUSE_CLOSED)

@@ -56,6 +56,12 @@ void respawn_fuse_init(struct respawn_fuse *f);
 enum respawn_fuse_change respawn_fuse_failure(struct respawn_fuse *f, double now);
 /* A process has been up for min-uptime (it answered, and kept running). */
 enum respawn_fuse_change respawn_fuse_success(struct respawn_fuse *f);
+/* A slot's process (back-off b, in a pool with fuse f) exited after
+ * `uptime` seconds at `now`, or could not be started (uptime 0): the delay
+ * before its restart. An exit before min-uptime counts against the fuse;
+ * *trips says whether this one tripped it (the caller logs that once). */
+double respawn_exit(struct respawn_backoff *b, struct respawn_fuse *f, double uptime, double now,
+                    bool *trips);
 /* Whether a process may be started at `now`: always while CLOSED; while
  * TRIPPED once per RESPAWN_FUSE_RETRY (this call takes that trial). */
 bool respawn_fuse_may_start(struct respawn_fuse *f, double now);

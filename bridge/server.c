@@ -51,7 +51,7 @@ static void server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
         server_reload(srv);
         return;
     }
-    log_notice("%s: stopping", w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    log_notice("SIG%s: stopping", sigabbrev_np(w->signum));
     server_drain(srv);
 }
 
@@ -121,9 +121,13 @@ void server_init(struct server *srv, struct ev_loop *loop, const struct settings
     ev_signal_init(&srv->sig_term, server_signal_cb, SIGTERM);
     ev_signal_init(&srv->sig_int, server_signal_cb, SIGINT);
     ev_signal_init(&srv->sig_hup, server_signal_cb, SIGHUP);
+    /* libfcgi's and multiwatch's "finish and exit" (fcgi-lisp-spawn's
+     * default stop-signal) */
+    ev_signal_init(&srv->sig_usr1, server_signal_cb, SIGUSR1);
     ev_signal_start(loop, &srv->sig_term);
     ev_signal_start(loop, &srv->sig_int);
     ev_signal_start(loop, &srv->sig_hup);
+    ev_signal_start(loop, &srv->sig_usr1);
     ev_timer_init(&srv->drain_timer, server_drain_timeout_cb, cfg->shutdown_timeout, 0.);
     ev_timer_init(&srv->idle_sweep, server_sweep_cb, cfg->io_timeout, cfg->io_timeout);
     ev_timer_start(loop, &srv->idle_sweep);
@@ -298,6 +302,7 @@ void server_free(struct server *srv)
     ev_signal_stop(srv->loop, &srv->sig_term);
     ev_signal_stop(srv->loop, &srv->sig_int);
     ev_signal_stop(srv->loop, &srv->sig_hup);
+    ev_signal_stop(srv->loop, &srv->sig_usr1);
     ev_timer_stop(srv->loop, &srv->drain_timer);
     ev_timer_stop(srv->loop, &srv->idle_sweep);
     ev_timer_stop(srv->loop, &srv->accept_retry);

@@ -61,7 +61,7 @@ struct server {
     struct request *spare_requests;   /* owned: freed requests kept for reuse */
     size_t n_spare_requests;
     ev_prepare reaper;                /* frees the reap lists before the loop blocks */
-    ev_signal sig_term, sig_int, sig_hup;
+    ev_signal sig_term, sig_int, sig_hup, sig_usr1;
     ev_timer drain_timer;             /* SIGTERM: gives in-flight requests this long */
     ev_timer idle_sweep;              /* closes kept sockets idle for longer than io_timeout */
     ev_timer accept_retry;            /* resumes accepting after a pause even when no

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "value.h"
 #include "xalloc.h"
 
 #define SETTINGS_MAX_SECONDS 31536000   /* one year: a timeout longer than that is a typo */
@@ -225,31 +226,12 @@ static int settings_fail(char *err, size_t errlen, const char *where, const char
     return -1;
 }
 
-/* Plain decimal digits: no sign, blanks, suffix or exponent. Returns 0, -1
- * for not a number, -2 for more than UINT64_MAX. */
-static int settings_parse_u64(const char *s, uint64_t *out)
-{
-    if (*s == '\0')
-        return -1;
-    uint64_t v = 0;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -2;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-}
-
 /* A whole number within k's range. */
 static int settings_parse_number(const struct settings_key *k, const char *key,
                                  const char *value, const char *where, uint64_t *out,
                                  char *err, size_t errlen)
 {
-    int rc = settings_parse_u64(value, out);
+    int rc = value_parse_u64(value, out);
     if (rc == -1)
         return settings_fail(err, errlen, where, key, "\"%s\" is not a whole number", value);
     if (rc == -2 || *out < k->min || *out > k->max)
@@ -259,23 +241,15 @@ static int settings_parse_number(const struct settings_key *k, const char *key,
     return 0;
 }
 
-/* Seconds as DIGITS[.DIGITS] (strtod alone would take "inf", "nan",
- * "0x10", "1e3" and leading blanks), more than 0 and at most k->max. */
+/* Seconds (value.h), more than 0 and at most k->max. */
 static int settings_parse_seconds(const struct settings_key *k, const char *key,
                                   const char *value, const char *where, double *out,
                                   char *err, size_t errlen)
 {
-    size_t digits = strspn(value, "0123456789");
-    const char *p = value + digits;
-    if (*p == '.') {
-        size_t frac = strspn(p + 1, "0123456789");
-        digits += frac;
-        p += 1 + frac;
-    }
-    if (digits == 0 || *p != '\0')
+    double v;
+    if (value_parse_seconds(value, &v) < 0)
         return settings_fail(err, errlen, where, key, "\"%s\" is not a number of seconds",
                              value);
-    double v = strtod(value, NULL);
     if (!(v > 0) || v > (double)k->max)
         return settings_fail(err, errlen, where, key,
                              "%s is out of range (more than 0, at most %" PRIu64 " seconds)",
@@ -400,18 +374,11 @@ static int settings_parse_signal(const struct settings_key *k, const char *key,
                                  const char *value, const char *where, int *out, char *err,
                                  size_t errlen)
 {
-    uint64_t n;
-    if (settings_parse_u64(value, &n) == 0 && n >= k->min && n <= k->max) {
-        *out = (int)n;
+    int sig;
+    if (value_parse_signal(value, &sig) == 0 && (uint64_t)sig >= k->min &&
+        (uint64_t)sig <= k->max) {
+        *out = sig;
         return 0;
-    }
-    const char *name = strncmp(value, "SIG", 3) == 0 ? value + 3 : value;
-    for (int s = 1; s < NSIG; s++) {
-        const char *abbrev = sigabbrev_np(s);
-        if (abbrev != NULL && strcmp(abbrev, name) == 0) {
-            *out = s;
-            return 0;
-        }
     }
     return settings_fail(err, errlen, where, key, "'%s' is not a signal (TERM, SIGINT, 15, ...)",
                          value);

@@ -54,9 +54,18 @@ int sock_probe(const struct addr *a, int timeout_ms)
 
 int sock_listen(const struct addr *a, int backlog, char *err, size_t errlen)
 {
+    struct sock_listen_opts o = {.backlog = backlog, .mode = -1, .uid = (uid_t)-1,
+                                 .gid = (gid_t)-1};
+    return sock_listen_with(a, &o, err, errlen);
+}
+
+int sock_listen_with(const struct addr *a, const struct sock_listen_opts *o, char *err,
+                     size_t errlen)
+{
     char name[300];
     addr_format(a, name, sizeof name);
-    int fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC | (o->blocking ? 0 : SOCK_NONBLOCK),
+                    0);
     if (fd < 0) {
         snprintf(err, errlen, "socket() for %s failed: %s", name, strerror(errno));
         return -1;
@@ -86,7 +95,17 @@ int sock_listen(const struct addr *a, int backlog, char *err, size_t errlen)
         close(fd);
         return -1;
     }
-    if (listen(fd, backlog) < 0) {
+    /* the mode and owner are set before listen(): nobody connects earlier */
+    const char *path = addr_unix_path(a);
+    if (path != NULL && ((o->mode >= 0 && chmod(path, (mode_t)o->mode) < 0) ||
+                         ((o->uid != (uid_t)-1 || o->gid != (gid_t)-1) &&
+                          chown(path, o->uid, o->gid) < 0))) {
+        snprintf(err, errlen, "cannot set the mode or owner of %s: %s", name, strerror(errno));
+        close(fd);
+        unlink(path);
+        return -1;
+    }
+    if (listen(fd, o->backlog) < 0) {
         snprintf(err, errlen, "listen(%s) failed: %s", name, strerror(errno));
         close(fd);
         return -1;

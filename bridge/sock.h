@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "addr.h"
 
@@ -22,6 +23,17 @@ bool sock_is_listening(int fd);
  * that exists is unlinked first only if nothing accepts connections on it.
  * Returns the fd, or -1 with a reason in err. */
 int sock_listen(const struct addr *a, int backlog, char *err, size_t errlen);
+
+struct sock_listen_opts {
+    int backlog;
+    int mode;      /* a unix socket's mode, set between bind and listen; -1: the umask's */
+    uid_t uid;     /* its owner, (uid_t)-1: unchanged */
+    gid_t gid;     /* its group, (gid_t)-1: unchanged */
+    bool blocking; /* no O_NONBLOCK: for processes that block in accept() */
+};
+/* sock_listen with those choices (close-on-exec always). */
+int sock_listen_with(const struct addr *a, const struct sock_listen_opts *o, char *err,
+                     size_t errlen);
 
 /* Connects to a and hangs up, waiting at most timeout_ms for the answer:
  * 0 when something accepted the connection, else the errno (ECONNREFUSED:

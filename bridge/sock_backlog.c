@@ -59,16 +59,20 @@ static int sock_backlog_unix(int fd)
     ssize_t got = recv(nl, reply, sizeof reply, 0);
     if (got < 0)
         goto out;
-    int n = (int)got;
     errno = EPROTO;
-    for (struct nlmsghdr *h = (struct nlmsghdr *)reply; NLMSG_OK(h, n);
-         h = NLMSG_NEXT(h, n)) {
+    size_t size = (size_t)got;
+    for (size_t off = 0; off + sizeof(struct nlmsghdr) <= size;) {
+        struct nlmsghdr *h = (struct nlmsghdr *)((char *)reply + off);
+        if (h->nlmsg_len < sizeof *h || h->nlmsg_len > size - off)
+            break;
+        off += NLMSG_ALIGN(h->nlmsg_len);
         if (h->nlmsg_type == NLMSG_ERROR) {
             const struct nlmsgerr *e = NLMSG_DATA(h);
             errno = e->error < 0 ? -e->error : EPROTO;
             goto out;
         }
-        if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+        if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+            h->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
             continue;
         const struct unix_diag_msg *m = NLMSG_DATA(h);
         int left = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));

@@ -125,6 +125,33 @@ it_wait_socket() {
     return 1
 }
 
+# it_wait_until SECONDS CMD...: runs CMD every 0.1 s until it succeeds;
+# fails after SECONDS.
+it_wait_until() {
+    local limit=$(( $1 * 10 )) i=0
+    shift
+    while ! "$@"; do
+        [ $i -ge "$limit" ] && return 1
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+
+# it_children PID: the PIDs of PID's child processes, sorted, on one line.
+it_children() { pgrep -P "$1" | sort -n | tr '\n' ' '; }
+it_nchildren() { pgrep -c -P "$1"; }
+it_nchildren_is() { [ "$(it_nchildren "$1")" = "$2" ]; }
+# it_zombies PID: how many of PID's children are zombies (/proc/PID/stat).
+it_zombies() {
+    local n=0 c
+    for c in $(pgrep -P "$1"); do
+        [ "$(awk '{print $3}' "/proc/$c/stat" 2>/dev/null)" = Z ] && n=$((n + 1))
+    done
+    echo "$n"
+}
+# it_log_has NAME PATTERN: $IT_DIR/NAME.log (it_spawn's) has a line with PATTERN.
+it_log_has() { grep -q -- "$2" "$IT_DIR/$1.log"; }
+
 it_pass() {
     IT_PASSED=$((IT_PASSED + 1))
     echo "PASS: $IT_NAME: $1"

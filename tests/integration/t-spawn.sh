@@ -24,31 +24,9 @@ bridge() {
 }
 probe() { "$FCGI_PROBE" --timeout 20 --connect "unix:$sock" "$@" 2>/dev/null; }
 status_of() { probe request --uri "$1" | sed -n 's/^Status: \([0-9]*\).*/\1/p' | head -n 1; }
-# children PID: the PIDs of PID's child processes
-children() { pgrep -P "$1" | sort -n | tr '\n' ' '; }
-nchildren() { pgrep -c -P "$1"; }
-nchildren_is() { [ "$(nchildren "$1")" = "$2" ]; }
 status_is() { [ "$(status_of "$1")" = "$2" ]; }
 # log_count_is NAME PATTERN N: the log of NAME has N lines matching PATTERN
 log_count_is() { [ "$(grep -c -- "$2" "$IT_DIR/$1.log")" = "$3" ]; }
-# wait_until SECONDS CMD...: polls CMD every 0.1 s
-wait_until() {
-    local limit=$(( $1 * 10 )) i=0
-    shift
-    while ! "$@"; do
-        [ $i -ge $limit ] && return 1
-        sleep 0.1
-        i=$((i + 1))
-    done
-}
-log_has() { grep -q -- "$2" "$IT_DIR/$1.log"; }
-zombies_of() {
-    local n=0 c
-    for c in $(pgrep -P "$1"); do
-        [ "$(awk '{print $3}' "/proc/$c/stat" 2>/dev/null)" = Z ] && n=$((n + 1))
-    done
-    echo "$n"
-}
 
 # The stub as the Lisp: a shell that says where it is, then execs fake-lisp on
 # the slot's socket; SECRET is in fcgi-lisp's environment, not the Lisp's.
@@ -58,9 +36,9 @@ wrapper="echo slot=\$FCGI_LISP_SLOT socket=\$FCGI_LISP_SOCKET greeting=\$GREETIN
 # --- min-procs, slots, environment, output ---------------------------------------
 bridge fixed --backend "modlisp+unix:$IT_DIR/lisp.sock" --bin-path "sh -c \"$wrapper\"" \
     --bin-environment GREETING=hi --min-procs 2 --max-procs 2
-wait_until 10 nchildren_is "$bpid" 2 || it_fail "two Lisp processes start"
-wait_until 10 log_has fixed "lisp slot 1 pid [0-9]*: accepting connections"
-it_check_eq "min-procs 2: two processes run" 2 "$(nchildren "$bpid")"
+it_wait_until 10 it_nchildren_is "$bpid" 2 || it_fail "two Lisp processes start"
+it_wait_until 10 it_log_has fixed "lisp slot 1 pid [0-9]*: accepting connections"
+it_check_eq "min-procs 2: two processes run" 2 "$(it_nchildren "$bpid")"
 out=$(probe request --uri /whoami)
 it_check_contains "a request is served by slot 0, on socket-0" "whoami=unix:$IT_DIR/lisp.sock-0" "$out"
 log=$(cat "$IT_DIR/fixed.log")
@@ -71,7 +49,7 @@ it_check_contains "bin-environment reaches it" "greeting=hi" "$log"
 it_check_contains "fcgi-lisp's own environment does not" "secret=unset" "$log"
 
 # --- kill -9 under load: no failed request, the slot comes back -----------------
-before=$(children "$bpid")
+before=$(it_children "$bpid")
 victim=$(pgrep -P "$bpid" -f -- "unix:$IT_DIR/lisp.sock-0")
 fails=0
 for i in $(seq 1 40); do
@@ -79,17 +57,17 @@ for i in $(seq 1 40); do
     [ "$(status_of /hello)" = 200 ] || fails=$((fails + 1))
 done
 it_check_eq "kill -9 of a Lisp during 40 requests: none failed" 0 "$fails"
-wait_until 10 log_has fixed "killed by SIGKILL after" || true
+it_wait_until 10 it_log_has fixed "killed by SIGKILL after" || true
 it_check_contains "the exit is logged with the signal, uptime and requests served" \
     "requests served; starting it again in 0s" "$(grep 'killed by SIGKILL' "$IT_DIR/fixed.log")"
-wait_until 10 nchildren_is "$bpid" 2
-after=$(children "$bpid")
-it_check_eq "the slot is started again: two processes" 2 "$(nchildren "$bpid")"
+it_wait_until 10 it_nchildren_is "$bpid" 2
+after=$(it_children "$bpid")
+it_check_eq "the slot is started again: two processes" 2 "$(it_nchildren "$bpid")"
 if [ "$before" != "$after" ]; then it_pass "with a new pid ($before -> $after)"
 else it_fail "no new process" "$before"; fi
-wait_until 10 status_is /hello 200
-it_check_eq "no zombie among its children" 0 "$(zombies_of "$bpid")"
-lisps=$(children "$bpid")
+it_wait_until 10 status_is /hello 200
+it_check_eq "no zombie among its children" 0 "$(it_zombies "$bpid")"
+lisps=$(it_children "$bpid")
 it_stop "$bpid"
 left=0
 for p in $lisps; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
@@ -100,8 +78,8 @@ it_check_eq "their exits are logged" 2 "$(grep -c 'requests served (fcgi-lisp st
 bridge scale --backend "modlisp+unix:$IT_DIR/scale-lisp.sock" \
     --bin-path "'$FAKE_LISP' --listen unix:%s" --min-procs 1 --max-procs 3 \
     --max-load-per-proc 1 --idle-timeout 1
-wait_until 10 log_has scale "accepting connections"
-it_check_eq "min-procs 1: one process at first" 1 "$(nchildren "$bpid")"
+it_wait_until 10 it_log_has scale "accepting connections"
+it_check_eq "min-procs 1: one process at first" 1 "$(it_nchildren "$bpid")"
 slow_pids=""
 for i in 1 2 3; do
     probe request --uri '/slow?ms=1500' >"$IT_DIR/slow$i.out" &
@@ -109,26 +87,26 @@ for i in 1 2 3; do
 done
 sleep 0.8
 it_check_eq "three requests at once with max-load-per-proc 1: three processes" 3 \
-    "$(nchildren "$bpid")"
+    "$(it_nchildren "$bpid")"
 # shellcheck disable=SC2086 # PIDs
 wait $slow_pids
 ok=0
 for i in 1 2 3; do grep -q '^slow$' "$IT_DIR/slow$i.out" && ok=$((ok + 1)); done
 it_check_eq "all three answered" 3 "$ok"
-if wait_until 15 nchildren_is "$bpid" 1; then
+if it_wait_until 15 it_nchildren_is "$bpid" 1; then
     it_pass "idle processes above min-procs stop after idle-timeout (one per 5 s)"
 else
-    it_fail "still $(nchildren "$bpid") processes after 15 s idle"
+    it_fail "still $(it_nchildren "$bpid") processes after 15 s idle"
 fi
 it_check_contains "the stop is logged" "idle for" "$(cat "$IT_DIR/scale.log")"
-it_check_eq "no zombie among its children" 0 "$(zombies_of "$bpid")"
+it_check_eq "no zombie among its children" 0 "$(it_zombies "$bpid")"
 it_stop "$bpid"
 
 # --- crash loop: the fuse trips, 503 at once, one log line -----------------------------
 bridge fuse --backend "modlisp+unix:$IT_DIR/fuse-lisp.sock" \
     --bin-path "sh -c 'echo cannot load the core >&2; exit 3'" --min-procs 1 --max-procs 2
 # back-off 0, 1, 2, 4 s: the fifth failed start comes after about 7 s
-if wait_until 15 log_has fuse "starts failed within"; then
+if it_wait_until 15 it_log_has fuse "starts failed within"; then
     it_pass "a Lisp that exits at once trips the fuse"
 else
     it_fail "the fuse did not trip" "$(tail -n 5 "$IT_DIR/fuse.log")"
@@ -142,13 +120,13 @@ it_check_eq "the fuse is logged once" 1 "$(grep -c 'starts failed within' "$IT_D
 it_check_contains "each exit is logged with its status" "exited with status 3 after" \
     "$(cat "$IT_DIR/fuse.log")"
 it_check_contains "and what the Lisp said" "stderr: cannot load the core" "$(cat "$IT_DIR/fuse.log")"
-it_check_eq "no zombie among its children" 0 "$(zombies_of "$bpid")"
+it_check_eq "no zombie among its children" 0 "$(it_zombies "$bpid")"
 it_stop "$bpid"
 
 # --- startup-timeout: a process that never listens is stopped ---------------------------
 bridge slow --backend "modlisp+unix:$IT_DIR/never.sock" --bin-path "sleep 30" \
     --startup-timeout 0.5 --min-procs 1 --max-procs 1
-if wait_until 10 log_has slow "killed by SIGTERM after"; then
+if it_wait_until 10 it_log_has slow "killed by SIGTERM after"; then
     it_pass "a Lisp that does not listen within startup-timeout is stopped"
 else
     it_fail "it was not stopped" "$(tail -n 5 "$IT_DIR/slow.log")"
@@ -171,8 +149,8 @@ EOF
 }
 write_conf v1 ""
 bridge roll --config "$conf"
-wait_until 10 log_count_is roll 'accepting connections' 2
-old=$(children "$bpid")
+it_wait_until 10 log_count_is roll 'accepting connections' 2
+old=$(it_children "$bpid")
 load_until() {
     local n=0 bad=0
     while [ ! -e "$IT_DIR/stop-load" ]; do
@@ -187,27 +165,27 @@ load_pid=$!
 sleep 0.3
 write_conf v2 ""
 kill -HUP "$bpid"
-rolled() { [ "$(grep -c 'stderr: generation=v2' "$IT_DIR/roll.log")" -ge 2 ] && nchildren_is "$bpid" 2; }
-if wait_until 15 rolled; then it_pass "SIGHUP: two new processes with the new environment"
+rolled() { [ "$(grep -c 'stderr: generation=v2' "$IT_DIR/roll.log")" -ge 2 ] && it_nchildren_is "$bpid" 2; }
+if it_wait_until 15 rolled; then it_pass "SIGHUP: two new processes with the new environment"
 else it_fail "the processes were not replaced" "$(tail -n 8 "$IT_DIR/roll.log")"; fi
 sleep 0.3
 touch "$IT_DIR/stop-load"
 wait "$load_pid"
 read -r n bad <"$IT_DIR/load.result"
 it_check_eq "no failed request among the $n sent during the rolling restart" 0 "$bad"
-new=$(children "$bpid")
+new=$(it_children "$bpid")
 still=0
 for p in $old; do case " $new " in *" $p "*) still=$((still + 1)) ;; esac; done
 it_check_eq "none of the old processes is left" 0 "$still"
 it_check_contains "the reload is logged" "replacing 2 processes one at a time" "$(cat "$IT_DIR/roll.log")"
 write_conf v3 "min-procz = 1"
 kill -HUP "$bpid"
-wait_until 5 log_has roll "the running configuration is kept"
+it_wait_until 5 it_log_has roll "the running configuration is kept"
 it_check_contains "a config with a typo is refused, naming file, line and key" \
     "SIGHUP: $conf:6: min-procz: unknown key; the running configuration is kept" \
     "$(cat "$IT_DIR/roll.log")"
 sleep 0.5
-it_check_eq "and the processes keep running" "$new" "$(children "$bpid")"
+it_check_eq "and the processes keep running" "$new" "$(it_children "$bpid")"
 it_check_eq "requests are still served" 200 "$(status_of /hello)"
 it_stop "$bpid"
 
@@ -216,18 +194,18 @@ shared=(--backend "modlisp+unix:$IT_DIR/shared.sock" --bin-path "'$FAKE_LISP' --
         --min-procs 1 --max-procs 2)
 bridge owner "${shared[@]}"
 owner_pid=$bpid
-wait_until 10 log_has owner "accepting connections"
+it_wait_until 10 it_log_has owner "accepting connections"
 bridge attached "${shared[@]}"
 attached_pid=$bpid
-wait_until 5 log_has attached "another fcgi-lisp runs its Lisp processes"
+it_wait_until 5 it_log_has attached "another fcgi-lisp runs its Lisp processes"
 it_check_contains "a second fcgi-lisp with the same pool attaches instead of starting its own" \
     "lock $IT_DIR/shared.sock.lock held" "$(cat "$IT_DIR/attached.log")"
-it_check_eq "it starts no Lisp" 0 "$(nchildren "$attached_pid")"
+it_check_eq "it starts no Lisp" 0 "$(it_nchildren "$attached_pid")"
 it_check_contains "its requests are served by the owner's Lisp" \
     "whoami=unix:$IT_DIR/shared.sock-0" "$(probe request --uri /whoami)"
-owner_lisps=$(children "$owner_pid")
+owner_lisps=$(it_children "$owner_pid")
 it_stop "$owner_pid"
-if wait_until 10 nchildren_is "$attached_pid" 1; then
+if it_wait_until 10 it_nchildren_is "$attached_pid" 1; then
     it_pass "when the owner exits, the attached fcgi-lisp takes the pool over and starts a Lisp"
 else
     it_fail "no takeover" "$(tail -n 5 "$IT_DIR/attached.log")"
@@ -237,7 +215,7 @@ it_check_contains "the takeover is logged" "its owner is gone; this fcgi-lisp ru
 left=0
 for p in $owner_lisps; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
 it_check_eq "the old owner's Lisps are gone" 0 "$left"
-wait_until 10 status_is /hello 200
+it_wait_until 10 status_is /hello 200
 it_check_eq "requests are served again" 200 "$(status_of /hello)"
 it_stop "$attached_pid"
 
@@ -258,7 +236,7 @@ stopped_lisp_request() {
 inherit_lisp="sh -c 'echo listen-fd=\$FCGI_LISP_LISTEN_FD >&2; sleep 0.5; exec \"$FAKE_LISP\" --listen fd:0'"
 bridge inherit --backend "modlisp+unix:$IT_DIR/inh.sock" --bin-path "$inherit_lisp" \
     --bin-inherit-socket yes --min-procs 1 --max-procs 1
-wait_until 10 log_has inherit "accepting connections" || it_fail "the Lisp on fd 0 comes up"
+it_wait_until 10 it_log_has inherit "accepting connections" || it_fail "the Lisp on fd 0 comes up"
 it_check_contains "the Lisp is told to accept on fd 0" "stderr: listen-fd=0" \
     "$(cat "$IT_DIR/inherit.log")"
 if [ -S "$IT_DIR/inh.sock-0" ]; then it_pass "fcgi-lisp bound slot 0's socket for it"
@@ -275,14 +253,14 @@ it_check_contains "a request in the backlog of a Lisp killed with -9 is answered
     "Status: 200" "$(cat "$IT_DIR/inherit-wait.out")"
 it_check_contains "the next one was started on the same socket" "killed by SIGKILL" \
     "$(cat "$IT_DIR/inherit.log")"
-it_check_eq "no zombie among its children" 0 "$(zombies_of "$bpid")"
+it_check_eq "no zombie among its children" 0 "$(it_zombies "$bpid")"
 it_stop "$bpid"
 if [ -e "$IT_DIR/inh.sock-0" ]; then it_fail "the slot's socket is left after fcgi-lisp stops"
 else it_pass "the slot's socket is removed when fcgi-lisp stops"; fi
 # the same without bin-inherit-socket: the backlog dies with the Lisp
 bridge own --backend "modlisp+unix:$IT_DIR/own.sock" \
     --bin-path "'$FAKE_LISP' --listen unix:%s" --min-procs 1 --max-procs 1
-wait_until 10 log_has own "accepting connections" || it_fail "the Lisp comes up"
+it_wait_until 10 it_log_has own "accepting connections" || it_fail "the Lisp comes up"
 stopped_lisp_request own own-wait.out
 it_check_contains "without it, that request fails (502): the contrast the option exists for" \
     "Status: 502" "$(cat "$IT_DIR/own-wait.out")"
@@ -292,10 +270,10 @@ it_stop "$bpid"
 port=$(it_free_port)
 it_spawn squatter "$FAKE_LISP" --listen "127.0.0.1:$port"
 squatter_pid=$IT_LAST_PID
-wait_until 10 log_has squatter "listening on" || it_fail "the other program listens"
+it_wait_until 10 it_log_has squatter "listening on" || it_fail "the other program listens"
 bridge squat --backend "modlisp://127.0.0.1:$port" --bin-path "'$FAKE_LISP' --listen 127.0.0.1:%p" \
     --min-procs 1 --max-procs 1 --queue-timeout 1
-wait_until 10 log_has squat "already accepts connections, before its Lisp is started" || true
+it_wait_until 10 it_log_has squat "already accepts connections, before its Lisp is started" || true
 it_check_contains "a slot whose port another program answers on is not started, and the log says why" \
     "modlisp://127.0.0.1:$port already accepts connections, before its Lisp is started" \
     "$(cat "$IT_DIR/squat.log")"
@@ -303,7 +281,7 @@ it_check_eq "requests are not sent to that program: 503" 503 "$(status_of /whoam
 it_stop "$bpid"
 bridge squat2 --backend "modlisp://127.0.0.1:$port" --bin-path "'$FAKE_LISP' --listen fd:0" \
     --bin-inherit-socket yes --min-procs 1 --max-procs 1 --queue-timeout 1
-wait_until 10 log_has squat2 "Address already in use" || true
+it_wait_until 10 it_log_has squat2 "Address already in use" || true
 it_check_contains "with bin-inherit-socket the bind fails and the log says so" \
     "cannot start '$FAKE_LISP' --listen fd:0: bind(127.0.0.1:$port) failed: Address already in use" \
     "$(cat "$IT_DIR/squat2.log")"
@@ -320,7 +298,7 @@ if command -v sbcl >/dev/null 2>&1; then
         --max-load-per-proc 1 --idle-timeout 1 \
         --bin-copy-environment "PATH HOME XDG_CACHE_HOME" \
         --bin-path "sbcl --noinform --non-interactive --no-userinit --load '$app'"
-    if wait_until 90 log_count_is sbcl 'accepting connections' 1; then
+    if it_wait_until 90 log_count_is sbcl 'accepting connections' 1; then
         it_pass "min-procs 1: one SBCL cl-modlisp process starts, on port $port"
     else
         it_fail "the SBCL process did not come up" "$(tail -n 10 "$IT_DIR/sbcl.log")"
@@ -339,14 +317,14 @@ if command -v sbcl >/dev/null 2>&1; then
     it_check_eq "under two requests at once with max-load-per-proc 1, both answered" 2 "$ok"
     it_check_contains "the second SBCL was started for them, on port+1" \
         "lisp slot 1 pid" "$(grep 'accepting connections' "$IT_DIR/sbcl.log")"
-    if wait_until 15 nchildren_is "$bpid" 1; then
+    if it_wait_until 15 it_nchildren_is "$bpid" 1; then
         it_pass "back to one SBCL after idle-timeout"
     else
-        it_fail "still $(nchildren "$bpid") SBCL processes after 15 s idle"
+        it_fail "still $(it_nchildren "$bpid") SBCL processes after 15 s idle"
     fi
     victim=$(pgrep -P "$bpid" | head -n 1)
     kill -9 "$victim"
-    if wait_until 90 log_count_is sbcl 'accepting connections' 3; then
+    if it_wait_until 90 log_count_is sbcl 'accepting connections' 3; then
         it_pass "an SBCL killed with -9 is started again and accepts connections"
     else
         it_fail "the killed SBCL did not come back" "$(tail -n 10 "$IT_DIR/sbcl.log")"
@@ -356,23 +334,23 @@ if command -v sbcl >/dev/null 2>&1; then
     it_check_eq "then 20 requests all succeed" 0 "$fails"
     it_check_contains "its death is logged" "killed by SIGKILL" "$(cat "$IT_DIR/sbcl.log")"
     # SIGHUP under load: the SBCL process is replaced, no request fails
-    old=$(children "$bpid")
+    old=$(it_children "$bpid")
     rm -f "$IT_DIR/stop-load"
     load_until &
     load_pid=$!
     sleep 0.3
     kill -HUP "$bpid"
     sbcl_rolled() {
-        log_count_is sbcl 'accepting connections' 4 && nchildren_is "$bpid" 1 &&
-            [ "$(children "$bpid")" != "$old" ]
+        log_count_is sbcl 'accepting connections' 4 && it_nchildren_is "$bpid" 1 &&
+            [ "$(it_children "$bpid")" != "$old" ]
     }
-    if wait_until 90 sbcl_rolled; then it_pass "SIGHUP: the SBCL process is replaced"
+    if it_wait_until 90 sbcl_rolled; then it_pass "SIGHUP: the SBCL process is replaced"
     else it_fail "SIGHUP did not replace the SBCL process" "$(tail -n 8 "$IT_DIR/sbcl.log")"; fi
     touch "$IT_DIR/stop-load"
     wait "$load_pid"
     read -r n bad <"$IT_DIR/load.result"
     it_check_eq "no failed request among the $n sent while SBCL was replaced" 0 "$bad"
-    lisps=$(children "$bpid")
+    lisps=$(it_children "$bpid")
     it_stop "$bpid"
     left=0
     for p in $lisps; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
@@ -382,7 +360,7 @@ if command -v sbcl >/dev/null 2>&1; then
         --backend "modlisp+unix:$IT_DIR/sbcl.sock" --min-procs 1 --max-procs 1 \
         --bin-inherit-socket yes --bin-copy-environment "PATH HOME XDG_CACHE_HOME" \
         --bin-path "sbcl --noinform --non-interactive --no-userinit --load '$app'"
-    if wait_until 90 log_count_is sbcl-fd0 'accepting connections' 1; then
+    if it_wait_until 90 log_count_is sbcl-fd0 'accepting connections' 1; then
         it_pass "an SBCL cl-modlisp process accepts on the unix socket it inherited on fd 0"
     else
         it_fail "the SBCL process on fd 0 did not come up" "$(tail -n 10 "$IT_DIR/sbcl-fd0.log")"
@@ -391,7 +369,7 @@ if command -v sbcl >/dev/null 2>&1; then
     stopped_lisp_request sbcl-fd0 sbcl-fd0-wait.out
     it_check_contains "a request in the backlog of an SBCL killed with -9 is answered by the next" \
         "hello from cl-modlisp" "$(cat "$IT_DIR/sbcl-fd0-wait.out")"
-    lisps=$(children "$bpid")
+    lisps=$(it_children "$bpid")
     it_stop "$bpid"
     left=0
     for p in $lisps; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done

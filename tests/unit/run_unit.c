@@ -25,6 +25,36 @@ void unit_add_suite(const char *name, const CU_TestInfo *tests)
     }
 }
 
+char **unit_strv_dup(const char *const *v, size_t *n)
+{
+    size_t count = 0;
+    while (v != NULL && v[count] != NULL)
+        count++;
+    char **copy = calloc(count + 1, sizeof *copy);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+    for (size_t i = 0; i < count; i++)
+        copy[i] = strdup(v[i]);
+    if (n != NULL)
+        *n = count;
+    return copy;
+}
+
+void unit_strv_free(char **v)
+{
+    for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+        free(v[i]);
+    free(v);
+}
+
+const char *unit_env_get(char *const *env, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; env[i] != NULL; i++)
+        if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
+            return env[i] + n + 1;
+    return NULL;
+}
+
 void unit_check(bool ok, const char *cond, const char *file, int line, bool fatal)
 {
     CU_assertImplementation(ok, (unsigned)line, cond, file, "", fatal);
@@ -94,6 +124,8 @@ int main(void)
     suite_scale();
     suite_command();
     suite_sock_backlog();
+    suite_value();
+    suite_spawn_args();
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -81,15 +81,6 @@ static void test_expand(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "%p: the pool listens on a unix socket"));
 }
 
-static const char *env_get(char **env, const char *name)
-{
-    size_t n = strlen(name);
-    for (size_t i = 0; env[i] != NULL; i++)
-        if (strncmp(env[i], name, n) == 0 && env[i][n] == '=')
-            return env[i] + n + 1;
-    return NULL;
-}
-
 static void test_env(void)
 {
     const char *parent[] = {"PATH=/usr/bin:/bin", "HOME=/var/www", "SECRET=x", "LANG=C.UTF-8",
@@ -97,14 +88,14 @@ static void test_env(void)
     struct command_slot tcp = {.slot = 1, .port = 3001};
     char **env = command_env(parent, NULL, NULL, &tcp);
     CU_ASSERT_EQUAL(command_strv_len((const char *const *)env), 5);
-    CU_ASSERT_STRING_EQUAL(env_get(env, "PATH"), "/usr/bin:/bin");
-    CU_ASSERT_STRING_EQUAL(env_get(env, "HOME"), "/var/www");
-    CU_ASSERT_STRING_EQUAL(env_get(env, "LANG"), "C.UTF-8");
-    CU_ASSERT_STRING_EQUAL(env_get(env, "FCGI_LISP_SLOT"), "1");
-    CU_ASSERT_STRING_EQUAL(env_get(env, "FCGI_LISP_PORT"), "3001");
-    CU_ASSERT_PTR_NULL(env_get(env, "SECRET"));
-    CU_ASSERT_PTR_NULL(env_get(env, "FCGI_LISP_SOCKET"));
-    CU_ASSERT_PTR_NULL(env_get(env, "FCGI_LISP_LISTEN_FD"));
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "PATH"), "/usr/bin:/bin");
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "HOME"), "/var/www");
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "LANG"), "C.UTF-8");
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "FCGI_LISP_SLOT"), "1");
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "FCGI_LISP_PORT"), "3001");
+    CU_ASSERT_PTR_NULL(unit_env_get(env, "SECRET"));
+    CU_ASSERT_PTR_NULL(unit_env_get(env, "FCGI_LISP_SOCKET"));
+    CU_ASSERT_PTR_NULL(unit_env_get(env, "FCGI_LISP_LISTEN_FD"));
     command_strv_free(env);
 
     const char *copy[] = {"TZ", "MISSING", "PATH", NULL};
@@ -112,12 +103,12 @@ static void test_env(void)
     struct command_slot unix_slot = {.slot = 0, .path = "/run/l.sock-0"};
     env = command_env(parent, copy, set, &unix_slot);
     CU_ASSERT_EQUAL(command_strv_len((const char *const *)env), 5);
-    CU_ASSERT_STRING_EQUAL(env_get(env, "TZ"), "UTC");
-    CU_ASSERT_STRING_EQUAL(env_get(env, "PATH"), "/opt/sbcl/bin"); /* set wins over copy */
-    CU_ASSERT_STRING_EQUAL(env_get(env, "SBCL_HOME"), "/opt/sbcl/lib");
-    CU_ASSERT_STRING_EQUAL(env_get(env, "FCGI_LISP_SLOT"), "0");   /* the slot wins */
-    CU_ASSERT_STRING_EQUAL(env_get(env, "FCGI_LISP_SOCKET"), "/run/l.sock-0");
-    CU_ASSERT_PTR_NULL(env_get(env, "HOME"));
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "TZ"), "UTC");
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "PATH"), "/opt/sbcl/bin"); /* set wins over copy */
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "SBCL_HOME"), "/opt/sbcl/lib");
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "FCGI_LISP_SLOT"), "0");   /* the slot wins */
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "FCGI_LISP_SOCKET"), "/run/l.sock-0");
+    CU_ASSERT_PTR_NULL(unit_env_get(env, "HOME"));
     command_strv_free(env);
 
     env = command_env(NULL, NULL, NULL, &tcp);
@@ -129,8 +120,8 @@ static void test_env(void)
     const char *forged[] = {"FCGI_LISP_LISTEN_FD=7", NULL};
     env = command_env(NULL, NULL, forged, &inherited);
     CU_ASSERT_EQUAL(command_strv_len((const char *const *)env), 3);
-    CU_ASSERT_STRING_EQUAL(env_get(env, "FCGI_LISP_LISTEN_FD"), "0");
-    CU_ASSERT_STRING_EQUAL(env_get(env, "FCGI_LISP_PORT"), "3002");
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "FCGI_LISP_LISTEN_FD"), "0");
+    CU_ASSERT_STRING_EQUAL(unit_env_get(env, "FCGI_LISP_PORT"), "3002");
     command_strv_free(env);
 }
 

@@ -72,12 +72,36 @@ static void test_fuse_retries_and_closes(void)
     CU_ASSERT_EQUAL(respawn_fuse_success(&f), RESPAWN_FUSE_SAME);
 }
 
+/* respawn_exit: the back-off's delay; only quick exits count against the
+ * fuse, and the one that trips it says so. */
+static void test_exit(void)
+{
+    struct respawn_backoff b = {0};
+    struct respawn_fuse f;
+    respawn_fuse_init(&f);
+    bool trips = true;
+    static const double delays[] = {0, 1, 2, 4};
+    for (int i = 0; i < RESPAWN_FUSE_FAILURES - 1; i++) {
+        CU_ASSERT_DOUBLE_EQUAL(respawn_exit(&b, &f, 0.1, i, &trips), delays[i], 0);
+        CU_ASSERT_FALSE(trips);
+    }
+    /* a process that stayed up: no delay, and the fuse does not count it */
+    CU_ASSERT_DOUBLE_EQUAL(respawn_exit(&b, &f, RESPAWN_MIN_UPTIME, 4, &trips), 0, 0);
+    CU_ASSERT_FALSE(trips);
+    CU_ASSERT_EQUAL(f.state, RESPAWN_FUSE_CLOSED);
+    CU_ASSERT_DOUBLE_EQUAL(respawn_exit(&b, &f, 0, 5, &trips), 0, 0);
+    CU_ASSERT_TRUE(trips);
+    CU_ASSERT_DOUBLE_EQUAL(respawn_exit(&b, &f, 0, 6, &trips), 1, 0);
+    CU_ASSERT_FALSE(trips); /* tripped once */
+}
+
 void suite_respawn(void)
 {
     static const CU_TestInfo tests[] = {
         {"back-off: 0, 1, 2, 4 ... 30, reset after min-uptime", test_backoff_sequence},
         {"fuse: five failures within 60 s", test_fuse_trips},
         {"fuse: one trial per period, closed by a success", test_fuse_retries_and_closes},
+        {"an exit: delay, and the fuse for quick ones", test_exit},
         CU_TEST_INFO_NULL,
     };
     unit_add_suite("respawn", tests);

@@ -66,27 +66,6 @@ static void tdir_remove(struct tdir *t)
     CU_ASSERT(rmdir(t->path) == 0);
 }
 
-static char **strv_dup(const char *const *v, size_t *n)
-{
-    size_t count = 0;
-    while (v != NULL && v[count] != NULL)
-        count++;
-    char **copy = calloc(count + 1, sizeof *copy);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
-    for (size_t i = 0; i < count; i++)
-        copy[i] = strdup(v[i]);
-    if (n != NULL)
-        *n = count;
-    return copy;
-}
-
-static void strv_free(char **v)
-{
-    for (size_t i = 0; v[i] != NULL; i++)
-        free(v[i]);
-    free(v);
-}
-
 /* settings_init + settings_load on copies of args (argv[0] included) and env
  * (NULL: an empty environment), freed before returning so that nothing
  * may keep pointing into them. */
@@ -94,14 +73,14 @@ static enum settings_rc load(struct settings *c, const char *const *args,
                              const char *const *env, char *err, size_t errlen)
 {
     size_t argc;
-    char **argv = strv_dup(args, &argc);
-    char **envp = env != NULL ? strv_dup(env, NULL) : NULL;
+    char **argv = unit_strv_dup(args, &argc);
+    char **envp = env != NULL ? unit_strv_dup(env, NULL) : NULL;
     settings_init(c);
     err[0] = '\0';
     enum settings_rc rc = settings_load(c, (int)argc, argv, envp, err, errlen);
-    strv_free(argv);
+    unit_strv_free(argv);
     if (envp != NULL)
-        strv_free(envp);
+        unit_strv_free(envp);
     return rc;
 }
 

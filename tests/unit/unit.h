@@ -29,11 +29,21 @@ void suite_respawn(void);
 void suite_scale(void);
 void suite_command(void);
 void suite_sock_backlog(void);
+void suite_value(void);
+void suite_spawn_args(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. Usage:
  *   static const CU_TestInfo tests[] = {{"name", fn}, ..., CU_TEST_INFO_NULL};
  *   unit_add_suite("fcgi_record", tests); */
 void unit_add_suite(const char *name, const CU_TestInfo *tests);
+
+/* A writable copy of the NULL-terminated v (argv for a parser that
+ * permutes it), its length in *n unless NULL; unit_strv_free frees it. */
+char **unit_strv_dup(const char *const *v, size_t *n);
+void unit_strv_free(char **v);
+
+/* The value of NAME in the NULL-terminated "NAME=VALUE" list env, or NULL. */
+const char *unit_env_get(char *const *env, const char *name);
 
 /* A pieces_check_fn (tests/fuzz/pieces.h): one CUnit assertion, fatal or not. */
 void unit_check(bool ok, const char *cond, const char *file, int line, bool fatal);
