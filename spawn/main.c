@@ -150,6 +150,11 @@ static void spawn_main_daemonize(struct spawn_main *m)
     close(p[0]);
     m->report_fd = p[1];
     setsid();
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0) {
+        dup2(null, 0); /* the socket, if it came on fd 0, is elsewhere by now */
+        close(null);
+    }
 }
 
 /* Daemon mode, SPAWN_MAIN_REPORT_DELAY after the start: spawn-fcgi's lines

@@ -184,6 +184,20 @@ it_wait_until 5 sh -c "! pgrep -f -- '$IT_DIR/die2.sock' >/dev/null"
 it_check_eq "then the daemon is gone too" 0 "$(pgrep -c -f -- "$IT_DIR/die2.sock")"
 "$SPAWN" -s x -p 1 -- /bin/true 2>/dev/null
 it_check_eq "bad usage exits 2" 2 "$?"
+# a set-user-ID copy started by another user: refused, as spawn-fcgi refuses it
+if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: fcgi-spawn: the set-user-ID check needs root to make a set-user-ID copy"
+elif findmnt -no OPTIONS -T "$IT_DIR" 2>/dev/null | grep -qw nosuid ||
+    grep -q '^NoNewPrivs:[[:space:]]*1' /proc/self/status; then
+    echo "SKIP: fcgi-spawn: set-user-ID bits are ignored here (nosuid mount or no_new_privs)"
+else
+    cp "$SPAWN" "$IT_DIR/bin/suid-spawn" && chmod 4755 "$IT_DIR/bin/suid-spawn"
+    out=$(mx_as "$IT_DIR/bin/suid-spawn" -n -s "$IT_DIR/run/suid.sock" -- /bin/true 2>&1)
+    rc=$?
+    it_check_contains "a set-user-ID copy run by $MX_USER refuses to start" \
+        "Don't apply a SUID bit to this binary" "$out"
+    it_check_eq "with status 2" 2 "$rc"
+fi
 
 # --- the socket from systemd (LISTEN_FDS), sd_notify; or on fd 0 ---------------------
 rsd=$(report_dir rep-sd)
