@@ -125,6 +125,40 @@ it_check_contains "an IPv4 listening socket with backlog 77" "fd0.backlog=77" \
 stop_listed $tsf_pids
 it_stop "$tus_pid"
 
+# -c: both chroot (and drop to -u) the same way; the socket is bound inside
+if [ "$(id -u)" -eq 0 ]; then
+    # jail J: the inspector and the libraries it needs, a report dir
+    make_jail() {
+        local j=$1 lib
+        mkdir -p "$j/rep" && chmod 777 "$j/rep" && chmod 755 "$j"
+        cp "$INSPECT" "$j/spawn-inspect"
+        for lib in $(ldd "$INSPECT" | grep -o '/[^ ]*'); do
+            mkdir -p "$j$(dirname "$lib")" && cp "$lib" "$j$lib"
+        done
+    }
+    make_jail "$IT_DIR/jail-sf"
+    make_jail "$IT_DIR/jail-us"
+    spawn-fcgi -c "$IT_DIR/jail-sf" -u "$MX_USER" -s /fcgi.sock -- /spawn-inspect /rep \
+        >"$IT_DIR/jsf.out" 2>&1
+    jsf_pids=$(sed -n 's/.*child spawned successfully: PID: \([0-9]*\)/\1/p' "$IT_DIR/jsf.out")
+    IT_PIDS="$IT_PIDS $jsf_pids"
+    "$SPAWN" -c "$IT_DIR/jail-us" -u "$MX_USER" -s /fcgi.sock -P "$IT_DIR/jus.pid" -- \
+        /spawn-inspect /rep >/dev/null 2>"$IT_DIR/jus.log"
+    jus_pid=$(cat "$IT_DIR/jus.pid" 2>/dev/null)
+    IT_PIDS="$IT_PIDS $jus_pid"
+    it_wait_until 10 reports_in "$IT_DIR/jail-sf/rep" 1
+    it_wait_until 10 reports_in "$IT_DIR/jail-us/rep" 1 ||
+        it_fail "a child starts in the chroot" "$(cat "$IT_DIR/jus.log")"
+    jr=$(first_report "$IT_DIR/jail-us/rep")
+    differ=$(diff <(normalized "$(first_report "$IT_DIR/jail-sf/rep")" "$IT_DIR/jail-sf") \
+        <(normalized "$jr" "$IT_DIR/jail-us"))
+    it_check_eq "-c with -u: the same view as spawn-fcgi's (root, cwd, users, socket)" "" "$differ"
+    it_check_contains "the child runs in the chroot" "cwd=/" "$(cat "$jr")"
+    [ -S "$IT_DIR/jail-us/fcgi.sock" ] && it_pass "the socket is bound inside the chroot" \
+        || it_fail "no socket inside the chroot"
+    stop_listed $jsf_pids "$jus_pid"
+fi
+
 # --- supervision in the foreground -------------------------------------------------
 rsup=$(report_dir rep-sup)
 it_spawn sup "$SPAWN" -n -s "$IT_DIR/sup.sock" -F 2 --log-level 6 -- "$INSPECT" "$rsup"
