@@ -35,7 +35,8 @@ static inline void fuzz_check(bool ok, const char *cond, const char *file, int l
 /* The unconsumed bytes of a and b are the same. */
 static inline bool fuzz_same(const struct buf *a, const struct buf *b)
 {
-    return buf_size(a) == buf_size(b) && memcmp(buf_data(a), buf_data(b), buf_size(a)) == 0;
+    return buf_size(a) == buf_size(b) &&
+           (buf_size(a) == 0 || memcmp(buf_data(a), buf_data(b), buf_size(a)) == 0);
 }
 
 /* Two increasing cuts in [0, size], derived from the input (FNV-1a) so that

@@ -16,8 +16,8 @@
  * this header does not depend on CUnit. Everything is static inline: the
  * Makefile builds no object of its own for it.
  *
- * The second half binds fcgi_parser, fcgi_params_decoder and modlisp_parser
- * to the driver, with the checks every caller makes of their results. */
+ * The second half binds fcgi_parser, fcgi_params_decoder, modlisp_parser,
+ * form_decoder and lisplets_reader to the driver, with the checks every caller makes of their results. */
 #ifndef FCGI_LISP_PIECES_H
 #define FCGI_LISP_PIECES_H
 
@@ -30,6 +30,8 @@
 
 #include "fcgi_params.h"
 #include "fcgi_record.h"
+#include "form.h"
+#include "lisplets_reply.h"
 #include "modlisp.h"
 #include "parse.h"
 
@@ -77,8 +79,11 @@ static inline void pieces_check_sticky(const struct pieces_parser *pp, enum pars
 /* Feeds one piece, piece[0, n), from a heap copy of exactly n bytes until
  * the parser needs more or stops. Returns its last result and sets *used to
  * the bytes of the piece it consumed. at is the piece's input offset. */
-static inline enum parse_rc pieces_feed_one(const struct pieces_parser *pp, const uint8_t *piece,
-                                            size_t n, size_t at, size_t *used)
+/* (Not inlined: gcc 12 inlining it into pieces_feed's loop warns of a
+ * use after free that is not there, -Wuse-after-free.) */
+__attribute__((noinline)) static enum parse_rc pieces_feed_one(const struct pieces_parser *pp,
+                                                               const uint8_t *piece, size_t n,
+                                                               size_t at, size_t *used)
 {
     uint8_t *copy = malloc(n > 0 ? n : 1);
     PIECES_REQUIRE(pp->check, copy != NULL);
@@ -91,11 +96,10 @@ static inline enum parse_rc pieces_feed_one(const struct pieces_parser *pp, cons
         rc = pp->feed(pp->ctx, &pos, end);
         /* *pos only advances and never passes end */
         PIECES_REQUIRE(pp->check, pos >= before && pos <= end);
-        *used = (size_t)(pos - copy);
         PIECES_CHECK(pp->check, (rc == PARSE_ERROR) == (pp->err(pp->ctx) != NULL));
         if (rc == PARSE_OK) {
             if (pp->on_ok != NULL)
-                pp->on_ok(pp->ctx, copy, n, at + *used);
+                pp->on_ok(pp->ctx, copy, n, at + (size_t)(pos - copy));
             if (!pp->ok_is_final)
                 continue;
             pieces_check_sticky(pp, rc, pos, end);
@@ -109,6 +113,7 @@ static inline enum parse_rc pieces_feed_one(const struct pieces_parser *pp, cons
         pieces_check_sticky(pp, rc, pos, end);
         break;
     }
+    *used = (size_t)(pos - copy);
     free(copy);
     return rc;
 }
@@ -145,9 +150,27 @@ static inline size_t *pieces_every_byte(size_t len)
 {
     size_t *cuts = malloc((len + 1) * sizeof(*cuts));
     if (cuts != NULL)
-        for (size_t i = 0; i < len; i++)
-            cuts[i] = i + 1;
+        for (size_t i = 0; i <= len; i++) /* the spare last one too: nothing uninitialised */
+            cuts[i] = i < len ? i + 1 : len;
     return cuts;
+}
+
+/* Runs a parse of input[0, len) three ways: whole into out[0], one byte at
+ * a time into out[1], and split in two at a point taken from the first
+ * byte into out[2]; run(out, input, len, cuts, ncuts) does one parse. The
+ * caller compares the three. */
+static inline void pieces_three_ways(void *out[3], const uint8_t *input, size_t len,
+                                     void (*run)(void *out, const uint8_t *input, size_t len,
+                                                 const size_t *cuts, size_t ncuts),
+                                     pieces_check_fn *check)
+{
+    run(out[0], input, len, NULL, 0);
+    size_t *cuts = pieces_every_byte(len);
+    PIECES_REQUIRE(check, cuts != NULL);
+    run(out[1], input, len, cuts, len);
+    free(cuts);
+    size_t at = len > 0 ? input[0] % (len + 1) : 0;
+    run(out[2], input, len, &at, 1);
 }
 
 /* True if [p, p+n) lies inside [lo, lo+lo_len): where a borrowed result may point. */
@@ -363,6 +386,71 @@ static inline struct pieces_parser pieces_modlisp_start(struct modlisp_parser *p
         .ctx = p,
         .feed = pieces_modlisp_feed,
         .err = pieces_modlisp_err,
+        .ok_is_final = true,
+        .valid = valid,
+        .valid_len = sizeof(valid) - 1,
+        .check = check,
+    };
+}
+
+/* form_decoder (form.h): never PARSE_OK while fed; the caller calls
+ * form_decode_finish at the end. */
+static inline enum parse_rc pieces_form_feed(void *ctx, const uint8_t **pos, const uint8_t *end)
+{
+    return form_decode_feed(ctx, pos, end);
+}
+
+static inline const char *pieces_form_err(const void *ctx)
+{
+    return ((const struct form_decoder *)ctx)->err;
+}
+
+/* Initialises out (limits max_pairs, max_bytes) and d to fill it; returns
+ * the driver's view of d. The caller frees both. */
+static inline struct pieces_parser pieces_form_start(struct form_decoder *d,
+                                                     struct form_pairs *out, size_t max_pairs,
+                                                     size_t max_bytes, pieces_check_fn *check)
+{
+    static const uint8_t valid[] = "a=b";
+    form_pairs_init(out, max_pairs, max_bytes);
+    form_decoder_init(d, out);
+    return (struct pieces_parser){
+        .ctx = d,
+        .feed = pieces_form_feed,
+        .err = pieces_form_err,
+        .valid = valid,
+        .valid_len = sizeof(valid) - 1,
+        .check = check,
+    };
+}
+
+/* lisplets_reader (lisplets_reply.h): PARSE_OK ends the s-expression. */
+static inline enum parse_rc pieces_lisplets_feed(void *ctx, const uint8_t **pos,
+                                                 const uint8_t *end)
+{
+    return lisplets_reader_feed(ctx, pos, end);
+}
+
+static inline const char *pieces_lisplets_err(const void *ctx)
+{
+    return ((const struct lisplets_reader *)ctx)->err;
+}
+
+/* Initialises r, and rd to fill it under limits (NULL: the defaults);
+ * returns the driver's view of rd. The caller frees r. */
+static inline struct pieces_parser pieces_lisplets_start(struct lisplets_reader *rd,
+                                                         struct lisplets_reply *r,
+                                                         const struct lisplets_reply_limits *limits,
+                                                         pieces_check_fn *check)
+{
+    static const uint8_t valid[] = "()";
+    static const struct lisplets_reply_limits defaults = LISPLETS_REPLY_LIMITS_DEFAULT;
+    lisplets_reply_init(r);
+    lisplets_reader_init(rd, r, limits != NULL ? limits : &defaults);
+    return (struct pieces_parser){
+        .ctx = rd,
+        .feed = pieces_lisplets_feed,
+        .err = pieces_lisplets_err,
         .ok_is_final = true,
         .valid = valid,
         .valid_len = sizeof(valid) - 1,

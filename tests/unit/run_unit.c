@@ -126,6 +126,9 @@ int main(void)
     suite_sock_backlog();
     suite_value();
     suite_spawn_args();
+    suite_sexp();
+    suite_form();
+    suite_lisplets_reply();
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -31,6 +31,9 @@ void suite_command(void);
 void suite_sock_backlog(void);
 void suite_value(void);
 void suite_spawn_args(void);
+void suite_sexp(void);
+void suite_form(void);
+void suite_lisplets_reply(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. Usage:
  *   static const CU_TestInfo tests[] = {{"name", fn}, ..., CU_TEST_INFO_NULL};
