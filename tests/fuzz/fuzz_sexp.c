@@ -12,6 +12,7 @@
  * a second element. */
 #include "config.h"
 
+#include "cl_read.h"
 #include "fuzz.h"
 #include "sexp.h"
 
@@ -37,44 +38,6 @@ static bool fuzz_utf8_valid(const uint8_t *p, size_t n)
     return true;
 }
 
-/* CL's terminating macro characters and whitespace[2] (CLHS 2.1.4). */
-static bool fuzz_ends_token(uint8_t c)
-{
-    return c == '(' || c == ')' || c == '"' || c == '\'' || c == ';' || c == '`' || c == ',' ||
-           c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Reads one token at *p (a symbol: constituents and |...| escapes, \ as
- * single escape) into out; returns whether any part was escaped. */
-static bool fuzz_read_token(const uint8_t **p, const uint8_t *end, struct buf *out)
-{
-    bool escaped = false;
-    while (*p < end && !fuzz_ends_token(**p)) {
-        uint8_t c = *(*p)++;
-        if (c == '\\') {
-            FUZZ_ASSERT(*p < end);
-            buf_append_byte(out, *(*p)++);
-            escaped = true;
-        } else if (c == '|') {
-            escaped = true;
-            for (;;) {
-                FUZZ_ASSERT(*p < end); /* the multiple escape is closed */
-                c = *(*p)++;
-                if (c == '|')
-                    break;
-                if (c == '\\') {
-                    FUZZ_ASSERT(*p < end);
-                    c = *(*p)++;
-                }
-                buf_append_byte(out, c);
-            }
-        } else {
-            buf_append_byte(out, c);
-        }
-    }
-    return escaped;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, '\0', size);
@@ -88,30 +51,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf_append_byte(&out, ')');
 
     const uint8_t *p = buf_data(&out), *end = p + buf_size(&out);
-    FUZZ_ASSERT(*p++ == '(');
-    /* the symbol: a keyword, one token, no dispatch */
-    FUZZ_ASSERT(p < end && *p == ':');
-    p++;
-    FUZZ_ASSERT(p < end && *p != '#' && *p != ':');
-    bool escaped = fuzz_read_token(&p, end, &sym);
-    FUZZ_ASSERT(p < end && *p == ' ');
-    p++;
-    /* the string */
-    FUZZ_ASSERT(p < end && *p == '"');
-    p++;
-    for (;;) {
-        FUZZ_ASSERT(p < end); /* the string is closed */
-        uint8_t c = *p++;
-        if (c == '"')
-            break;
-        if (c == '\\') {
-            FUZZ_ASSERT(p < end);
-            c = *p++;
-        }
-        buf_append_byte(&str, c);
-    }
-    FUZZ_ASSERT(p < end && *p == ')');
-    FUZZ_ASSERT(p + 1 == end); /* one list, nothing after it */
+    bool escaped, str_escaped;
+    FUZZ_ASSERT(cl_next(&p, end, &sym, &escaped) == CL_OPEN);
+    /* the symbol: a keyword (":" then no second package marker), one token */
+    FUZZ_ASSERT(cl_next(&p, end, &sym, &escaped) == CL_SYMBOL);
+    FUZZ_ASSERT(buf_size(&sym) >= 1 && buf_data(&sym)[0] == ':');
+    buf_consume(&sym, 1);
+    FUZZ_ASSERT(cl_next(&p, end, &str, &str_escaped) == CL_STRING);
+    struct buf rest = BUF_INIT;
+    FUZZ_ASSERT(cl_next(&p, end, &rest, &str_escaped) == CL_CLOSE);
+    FUZZ_ASSERT(cl_next(&p, end, &rest, &str_escaped) == CL_END); /* one list, nothing after */
+    buf_free(&rest);
 
     FUZZ_ASSERT(escaped == !sexp_name_is_plain(name));
     if (!escaped) {
@@ -119,8 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(buf_size(&sym) > 0);
         uint8_t first = buf_data(&sym)[0];
         FUZZ_ASSERT((first | 0x20) >= 'a' && (first | 0x20) <= 'z');
-        FUZZ_ASSERT(memchr(buf_data(&sym), ':', buf_size(&sym)) == NULL);
     }
+    /* a ':' left in the name would be a second package marker, unless escaped */
+    FUZZ_ASSERT(escaped || memchr(buf_data(&sym), ':', buf_size(&sym)) == NULL);
     FUZZ_ASSERT(fuzz_utf8_valid(buf_data(&sym), buf_size(&sym)));
     FUZZ_ASSERT(fuzz_utf8_valid(buf_data(&str), buf_size(&str)));
     if (fuzz_utf8_valid(name.ptr, name.len))

@@ -5,7 +5,8 @@
 # numbers, bars, backslashes, quotes, comments, newlines, bytes that are
 # not UTF-8) is written as fcgi-lisp writes request elements (sexp.h), and
 # every element must read back, with *read-eval* nil, as exactly a keyword
-# and a string equal to the input (lisplets.md §7 item 1).
+# and a string equal to the input (lisplets.md §7 item 1); and a whole
+# request carrying them all as params and headers keeps its eight tags.
 # fcgi-lisp, MIT licence.
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -54,6 +55,13 @@ rc=$?
 it_check_eq "SBCL's reader: every element read as one keyword and one string, equal to the input" \
     "$n 0 0" "$(grep -c '^ok ' "$IT_DIR/read.log") $(grep -c '^FAIL' "$IT_DIR/read.log") $rc"
 grep '^FAIL' "$IT_DIR/read.log" | head -n 5
+# a whole request with every case as a param and a header
+"$ENCODE" --request "${cases[@]}" >"$IT_DIR/request" || it_fail "sexp-encode writes the request"
+sbcl --noinform --non-interactive --no-userinit --no-sysinit \
+    --load "$top_srcdir/tests/integration/lisplets-request-read.lisp" <"$IT_DIR/request" \
+    >"$IT_DIR/request.log" 2>&1
+it_check_eq "a whole request with them as params and headers: the servlet's eight tags, each value where it belongs" \
+    "ok" "$(cat "$IT_DIR/request.log")"
 # the check can fail: a name written raw, as the servlet writes it, forges an
 # element (lisplets.md §7 item 1), and the reader check says so
 name='x "v")(:user "admin"'
