@@ -167,7 +167,7 @@ static void cgi_field_line_append(struct buf *out, struct slice name, struct sli
  * A repeated name keeps the place of its first occurrence and the value of
  * its last (as Apache's apr_table_set did behind mod_lisp2: modlisp.md
  * section 5, X-Dup); Set-Cookie cannot be merged (RFC 6265 section 3) and is
- * repeated. */
+ * repeated; with repeat_fields (Lisplets) every field is. */
 void cgi_response_head_encode(struct buf *out, const struct modlisp_response *resp,
                               bool head_request, const char *default_content_type)
 {
@@ -178,8 +178,9 @@ void cgi_response_head_encode(struct buf *out, const struct modlisp_response *re
         if (!cgi_field_passes(resp, f))
             continue;
         struct slice name = modlisp_field_name(resp, f);
-        if (slice_eq_nocase(name, "Set-Cookie")) {
+        if (resp->repeat_fields || slice_eq_nocase(name, "Set-Cookie")) {
             cgi_field_line_append(out, name, modlisp_field_value(resp, f));
+            have_type = have_type || slice_eq_nocase(name, "Content-Type");
             continue;
         }
         bool repeat = false;

@@ -16,7 +16,7 @@ const char *cgi_status_reason(int status);
  * Always a Status line first ("Status: NNN reason"; the standard phrase when
  * the Lisp gave none), then the header fields in the Lisp's order with the
  * last occurrence of a name winning, except Set-Cookie, which is repeated as
- * given. Content-Type is added (default_content_type) when absent. Never
+ * given (with resp->repeat_fields every name is). Content-Type is added (default_content_type) when absent. Never
  * passed on: Connection, Keep-Alive, Transfer-Encoding, Keep-Socket,
  * Lisp-Content-Length, Log*, Note. Content-Length: for a HEAD request the
  * Lisp's value; otherwise the number of body bytes that will follow

@@ -354,6 +354,7 @@ void modlisp_response_clear(struct modlisp_response *r)
     r->content_length = -1;
     r->body_length = -1;
     r->keep_socket = false;
+    r->repeat_fields = false;
     buf_clear(&r->store);
     r->nfields = 0;
 }
@@ -394,8 +395,8 @@ static uint32_t modlisp_store_append(struct modlisp_response *r, struct slice s)
     return (uint32_t)off;
 }
 
-static void modlisp_field_add(struct modlisp_response *r, enum modlisp_field_kind kind, int level,
-                              struct slice name, struct slice value)
+void modlisp_response_add(struct modlisp_response *r, enum modlisp_field_kind kind, int level,
+                          struct slice name, struct slice value)
 {
     r->fields = xgrow(r->fields, &r->cap, r->nfields + 1, sizeof(*r->fields));
     struct modlisp_field *f = &r->fields[r->nfields++];
@@ -548,16 +549,16 @@ static enum parse_rc modlisp_pair_apply(struct modlisp_parser *p, struct slice k
         return PARSE_AGAIN;
     }
     if (slice_eq_nocase(key, "Note")) {
-        modlisp_field_add(r, MODLISP_FIELD_NOTE, 0, key, value);
+        modlisp_response_add(r, MODLISP_FIELD_NOTE, 0, key, value);
         return PARSE_AGAIN;
     }
     for (size_t i = 0; i < sizeof(modlisp_log_keys) / sizeof(modlisp_log_keys[0]); i++) {
         if (slice_eq_nocase(key, modlisp_log_keys[i].key)) {
-            modlisp_field_add(r, MODLISP_FIELD_LOG, modlisp_log_keys[i].level, key, value);
+            modlisp_response_add(r, MODLISP_FIELD_LOG, modlisp_log_keys[i].level, key, value);
             return PARSE_AGAIN;
         }
     }
-    modlisp_field_add(r, MODLISP_FIELD_HEADER, 0, key, value);
+    modlisp_response_add(r, MODLISP_FIELD_HEADER, 0, key, value);
     return PARSE_AGAIN;
 }
 

@@ -61,6 +61,9 @@ struct modlisp_response {
     int64_t body_length;          /* body bytes to read: Lisp-Content-Length if given,
                                      else content_length; -1 means until EOF */
     bool keep_socket;             /* Keep-Socket was non-zero */
+    bool repeat_fields;           /* every header field is passed on, repeats too (a
+                                     Lisplets reply: the servlet's addHeader); false:
+                                     the last of a name wins, as under mod_lisp */
     struct buf store;             /* owned: names and values of fields */
     struct modlisp_field *fields; /* owned: nfields entries, in arrival order;
                                      Status, Content-Length, Lisp-Content-Length and
@@ -72,6 +75,9 @@ void modlisp_response_init(struct modlisp_response *r);
 /* Back to the state after modlisp_response_init, keeping the memory. */
 void modlisp_response_clear(struct modlisp_response *r);
 void modlisp_response_free(struct modlisp_response *r);
+/* Appends a field (copied into r's store). */
+void modlisp_response_add(struct modlisp_response *r, enum modlisp_field_kind kind, int level,
+                          struct slice name, struct slice value);
 /* Field accessors; slices valid until the response is freed or re-parsed. */
 struct slice modlisp_field_name(const struct modlisp_response *r, const struct modlisp_field *f);
 struct slice modlisp_field_value(const struct modlisp_response *r, const struct modlisp_field *f);
