@@ -1,5 +1,5 @@
 /* backend_url.c - Lisp backend URLs: modlisp://HOST:PORT, modlisp+unix:/PATH
- * (and, parsed but not served yet, lisplets://, lisplets+unix:).
+ * and lisplets://HOST:PORT, lisplets+unix:/PATH.
  * fcgi-lisp, MIT licence. */
 #include "config.h"
 
@@ -13,7 +13,8 @@
 
 #include "xalloc.h"
 
-#define BACKEND_URL_FORMS "modlisp://HOST:PORT or modlisp+unix:/PATH"
+#define BACKEND_URL_FORMS \
+    "modlisp://HOST:PORT, modlisp+unix:/PATH, lisplets://HOST:PORT or lisplets+unix:/PATH"
 
 /* One accepted scheme; `prefix` includes what separates it from the
  * address ("://" for TCP, ":" for unix sockets). */
@@ -21,14 +22,13 @@ struct backend_scheme {
     const char *prefix;
     enum backend_proto proto;
     bool unix_socket;
-    bool served;   /* false: recognised, but this build cannot talk it */
 };
 
 static const struct backend_scheme backend_schemes[] = {
-    {"modlisp://", BACKEND_MODLISP, false, true},
-    {"modlisp+unix:", BACKEND_MODLISP, true, true},
-    {"lisplets://", BACKEND_LISPLETS, false, false},
-    {"lisplets+unix:", BACKEND_LISPLETS, true, false},
+    {"modlisp://", BACKEND_MODLISP, false},
+    {"modlisp+unix:", BACKEND_MODLISP, true},
+    {"lisplets://", BACKEND_LISPLETS, false},
+    {"lisplets+unix:", BACKEND_LISPLETS, true},
 };
 
 /* RFC 3986 section 3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
@@ -114,13 +114,6 @@ int backend_url_parse(struct backend_url *out, const char *text, char *err, size
     }
     const char *rest = text + strlen(scheme->prefix);
     if (backend_url_parse_addr(&out->addr, scheme, rest, err, errlen) < 0) {
-        memset(out, 0, sizeof *out);
-        return -1;
-    }
-    if (!scheme->served) {
-        snprintf(err, errlen,
-                 "lisplets backends are not served yet (this build speaks mod_lisp only): "
-                 "use " BACKEND_URL_FORMS);
         memset(out, 0, sizeof *out);
         return -1;
     }

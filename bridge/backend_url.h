@@ -1,5 +1,5 @@
 /* backend_url.h - Lisp backend URLs: modlisp://HOST:PORT, modlisp+unix:/PATH
- * (and, parsed but not served yet, lisplets://, lisplets+unix:).
+ * and lisplets://HOST:PORT, lisplets+unix:/PATH.
  * fcgi-lisp, MIT licence. */
 #ifndef FCGI_LISP_BACKEND_URL_H
 #define FCGI_LISP_BACKEND_URL_H
@@ -21,7 +21,7 @@ struct backend_url {
 
 /* Parses `text`; the scheme is matched case-insensitively and a TCP URL
  * has no path. Returns 0, or -1 with a one-line reason in err (unknown
- * scheme, bad address, a protocol this build does not serve yet: lisplets)
+ * scheme, bad address)
  * and *out holding nothing to free. */
 int backend_url_parse(struct backend_url *out, const char *text, char *err, size_t errlen);
 /* Frees u->text and sets it to NULL; safe to call twice. */

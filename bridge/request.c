@@ -29,6 +29,7 @@
 #include "conn.h"
 #include "log.h"
 #include "pool.h"
+#include "request_lisplets.h"
 #include "sock.h"
 #include "upstream.h"
 #include "watch.h"
@@ -258,9 +259,25 @@ static void request_read_content_length(struct request *r)
     r->body_length = n;
 }
 
+/* The Lisplets s-expression; 0, or -1 after answering. */
+static int request_encode_lisplets(struct request *r)
+{
+    char err[256];
+    int status = request_lisplets_encode(r, err, sizeof err);
+    if (status != 0) {
+        log_warn("request %s from %s: %s; answered %d", DESCRIBE(r), r->conn->peer, err, status);
+        request_reply_error(r, status, 0);
+        return -1;
+    }
+    r->may_reuse = false; /* a new connection for each request */
+    return 0;
+}
+
 /* Appends the mod_lisp header block; 0, or -1 after answering 400. */
 static int request_encode(struct request *r)
 {
+    if (r->lisplets)
+        return request_encode_lisplets(r);
     struct modlisp_request_opts opts = {r->srv->cfg->server_id, r->srv->baseversion};
     struct slice bad;
     if (modlisp_request_encode(&r->bout, &r->cgi, &opts, r->body_length, &bad) !=
@@ -319,6 +336,9 @@ static void request_start(struct request *r)
         request_reply_error(r, r->error_status, 0);
         return;
     }
+    r->lisplets = r->srv->backends[0].url->proto == BACKEND_LISPLETS;
+    if (r->lisplets)
+        r->body_known = false; /* the whole body first: a form becomes params */
     if (r->body_known) {
         if (request_encode(r) == 0)
             request_connect(r);
@@ -387,6 +407,7 @@ static void request_destroy(struct request *r)
     fcgi_params_free(&r->params);
     cgi_request_free(&r->cgi);
     spool_free(&r->spool);
+    request_lisplets_free(r);
     buf_free(&r->bout);
     buf_free(&r->replay);
     buf_free(&r->scratch);
@@ -883,12 +904,57 @@ static void request_forward_body(struct request *r, const uint8_t *data, size_t 
     conn_flush(r->conn);
 }
 
+/* Up to 48 bytes of p for a log line, bytes outside ASCII text as \xNN. */
+static const char *request_quote(const uint8_t *p, size_t n, char *out, size_t outlen)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && i < 48 && o + 5 < outlen; i++)
+        o += (size_t)snprintf(out + o, outlen - o, p[i] >= 0x20 && p[i] < 0x7f ? "%c" : "\\x%02x",
+                              p[i]);
+    out[o] = '\0';
+    return out;
+}
+
+/* A Lisplets reply's s-expression; true once the answer's head is sent
+ * (*pos at the body). */
+static bool request_handle_lisplets_head(struct request *r, const uint8_t **pos,
+                                         const uint8_t *end)
+{
+    const uint8_t *start = *pos;
+    char err[256], quoted[240];
+    enum parse_rc rc = request_lisplets_feed(r, pos, end, err, sizeof err);
+    if (rc == PARSE_AGAIN)
+        return false;
+    if (rc == PARSE_ERROR) {
+        log_err("backend %s: malformed Lisplets reply to %s: %s (it read: %s); answered 502",
+                request_backend_name(r), DESCRIBE(r), err,
+                request_quote(start, (size_t)(end - start), quoted, sizeof quoted));
+        request_reply_error(r, 502, 0);
+        return false;
+    }
+    request_send_head(r);
+    if (r->ll->outcome.fixed_body) {
+        /* redirect or error: this text, not the Lisp's body */
+        struct buf *b = &r->ll->outcome.body;
+        if (buf_size(b) > 0 && !r->head_request)
+            conn_stream(r->conn, FCGI_STDOUT, r->id, buf_data(b), buf_size(b));
+        r->body_left = 0;
+        request_reply_complete(r);
+        conn_flush(r->conn);
+        return false;
+    }
+    return true;
+}
+
 /* Handles n reply bytes just read: the header block (which the parser
  * copies what it needs of), then body. */
 static void request_handle_reply(struct request *r, const uint8_t *data, size_t n)
 {
     const uint8_t *pos = data, *end = data + n;
-    if (!r->head_sent) {
+    if (!r->head_sent && r->lisplets) {
+        if (!request_handle_lisplets_head(r, &pos, end))
+            return;
+    } else if (!r->head_sent) {
         enum parse_rc rc = modlisp_response_feed(&r->rparser, &pos, end);
         if (rc == PARSE_AGAIN)
             return;
@@ -906,6 +972,11 @@ static void request_handle_reply(struct request *r, const uint8_t *data, size_t 
 static void request_backend_eof(struct request *r)
 {
     r->reuse_ok = false;
+    if (!r->head_sent && r->lisplets) {
+        /* the connection closed inside the s-expression (or before it) */
+        request_backend_failed(r, 0, r->reply_started ? "reply s-expression" : "read");
+        return;
+    }
     if (!r->head_sent) {
         if (!r->reply_started || modlisp_response_finish(&r->rparser) != PARSE_OK) {
             request_backend_failed(r, 0, r->reply_started ? "reply header" : "read");
@@ -1036,6 +1107,7 @@ void request_free(struct request *r)
     }
     fcgi_params_free(&r->params);
     spool_free(&r->spool);
+    request_lisplets_free(r);
     cgi_request_clear(&r->cgi);
     request_buf_recycle(&r->bout);
     request_buf_recycle(&r->replay);

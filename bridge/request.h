@@ -1,6 +1,7 @@
-/* request.h - one FastCGI request (Responder role) forwarded to a mod_lisp
- * backend: PARAMS -> CGI request -> mod_lisp request; STDIN -> body;
- * the Lisp reply -> CGI response on STDOUT, log lines on STDERR.
+/* request.h - one FastCGI request (Responder role) forwarded to a Lisp
+ * backend: PARAMS -> CGI request -> mod_lisp request (or a Lisplets
+ * s-expression, request_lisplets.h); STDIN -> body; the Lisp reply -> CGI
+ * response on STDOUT, log lines on STDERR.
  * fcgi-lisp, MIT licence. */
 #ifndef FCGI_LISP_REQUEST_H
 #define FCGI_LISP_REQUEST_H
@@ -20,6 +21,7 @@
 #include "upstream.h"
 
 struct conn;
+struct request_lisplets;
 
 /* Body pieces of one read gathered into one writev to the Lisp (nginx sends
  * STDIN in records of 32 KiB, so a 256 KiB read holds about 8). */
@@ -81,6 +83,10 @@ struct request {
                                        lines while they are framed into records */
     struct buf replay;              /* owned: what was written on a kept socket, until
                                        the first reply byte (for the one re-send) */
+
+    /* Lisplets backend (the body is spooled whole first). */
+    bool lisplets;                  /* the backends speak Lisplets */
+    struct request_lisplets *ll;    /* owned: its state, NULL until needed */
 
     /* Reply. */
     struct modlisp_response resp;   /* embedded */

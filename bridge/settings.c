@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "sexp.h"
 #include "value.h"
 #include "xalloc.h"
 
@@ -53,6 +54,8 @@ enum settings_type {
     SETTINGS_T_COMMAND,   /* char * field; must pass command_split */
     SETTINGS_T_ENV_SET,   /* char ** list field; NAME=VALUE, each use adds one */
     SETTINGS_T_ENV_NAMES, /* char ** list field; names separated by blanks or commas */
+    SETTINGS_T_PAIR_SET,  /* char ** list field; NAME=VALUE, any NAME without '=' */
+    SETTINGS_T_LIST,      /* char ** list field; each use adds one value */
     SETTINGS_T_SIGNAL,    /* int field; a signal name (TERM, SIGTERM) or number */
     SETTINGS_T_BOOL,      /* bool field; yes/no, true/false, on/off, enable/disable, 1/0 */
     SETTINGS_T_CONFIG,    /* command line only: the config file to read */
@@ -156,6 +159,34 @@ static const struct settings_key settings_keys[] = {
      "asks a Lisp process to stop", "TERM", NULL},
     {"kill-grace", 0, SETTINGS_T_SECONDS, SETTINGS_FIELD(kill_grace), 0, SETTINGS_MAX_SECONDS,
      "SECONDS", "then SIGKILL after this", NULL, NULL},
+    {"lisp-tag-prefix", 0, SETTINGS_T_STRING, SETTINGS_FIELD(lisp_tag_prefix), 0, 0, "TEXT",
+     "Lisplets: before every tag and name sent (\":\": keywords)", NULL, NULL},
+    {"lisp-tag-suffix", 0, SETTINGS_T_STRING, SETTINGS_FIELD(lisp_tag_suffix), 0, 0, "TEXT",
+     "Lisplets: after every tag and name sent", NULL, NULL},
+    {"lisp-true", 0, SETTINGS_T_STRING, SETTINGS_FIELD(lisp_true), 1, 0, "TOKEN",
+     "Lisplets: how true is written", NULL, NULL},
+    {"lisp-false", 0, SETTINGS_T_STRING, SETTINGS_FIELD(lisp_false), 1, 0, "TOKEN",
+     "Lisplets: how false is written", NULL, NULL},
+    {"lisp-null", 0, SETTINGS_T_STRING, SETTINGS_FIELD(lisp_null), 1, 0, "TOKEN",
+     "Lisplets: an attribute value that removes the attribute", NULL, NULL},
+    {"lisp-roles", 0, SETTINGS_T_STRING, SETTINGS_FIELD(lisp_roles), 0, 0, "ROLES",
+     "Lisplets: the roles reported in (user (roles ...)), separated by commas", NULL, NULL},
+    {"lisp-role", 0, SETTINGS_T_LIST, SETTINGS_FIELD(lisp_role), 1, 0, "ROLE USER...",
+     "Lisplets: the users (REMOTE_USER) who have ROLE (repeatable)", "none", NULL},
+    {"context-name", 0, SETTINGS_T_STRING, SETTINGS_FIELD(context_name), 0, 0, "TEXT",
+     "Lisplets: (context (name ...))", NULL, NULL},
+    {"context-param", 0, SETTINGS_T_PAIR_SET, SETTINGS_FIELD(context_param), 0, 0, "NAME=VALUE",
+     "Lisplets: one (context (params ...)) entry (repeatable)", "none", NULL},
+    {"servlet-name", 0, SETTINGS_T_STRING, SETTINGS_FIELD(servlet_name), 0, 0, "TEXT",
+     "Lisplets: (servlet (name ...))", NULL, NULL},
+    {"servlet-param", 0, SETTINGS_T_PAIR_SET, SETTINGS_FIELD(servlet_param), 0, 0, "NAME=VALUE",
+     "Lisplets: one (servlet (params ...)) entry besides lisp-host and lisp-port (repeatable)",
+     "none", NULL},
+    {"lisplets-raw-body", 0, SETTINGS_T_BOOL, SETTINGS_FIELD(lisplets_raw_body), 0, 0, "yes|no",
+     "Lisplets: send a body that is no form after the s-expression, announced as "
+     "(body-length N)", NULL, NULL},
+    {"max-form", 0, SETTINGS_T_SIZE, SETTINGS_FIELD(max_form), 0, SETTINGS_MAX_MEMORY, "BYTES",
+     "Lisplets: a form body decoded into params up to this (413 beyond)", NULL, NULL},
     {"bin-inherit-socket", 0, SETTINGS_T_BOOL, SETTINGS_FIELD(bin_inherit_socket), 0, 0,
      "yes|no", "fcgi-lisp binds each slot's address and gives the Lisp the listening socket "
      "as fd 0, kept open across restarts", NULL, NULL},
@@ -443,6 +474,18 @@ static int settings_apply(struct settings *c, const struct settings_key *k, cons
         return 0;
     case SETTINGS_T_ENV_NAMES:
         return settings_env_names(c, k, key, value, where, err, errlen);
+    case SETTINGS_T_PAIR_SET:
+        if (settings_check_text(k, key, value, where, err, errlen) < 0)
+            return -1;
+        if (value[0] == '=' || strchr(value, '=') == NULL)
+            return settings_fail(err, errlen, where, key, "'%s' is not NAME=VALUE", value);
+        settings_strv_push((char ***)settings_field(c, k), value, strlen(value));
+        return 0;
+    case SETTINGS_T_LIST:
+        if (settings_check_text(k, key, value, where, err, errlen) < 0)
+            return -1;
+        settings_strv_push((char ***)settings_field(c, k), value, strlen(value));
+        return 0;
     case SETTINGS_T_SIGNAL:
         return settings_parse_signal(k, key, value, where, (int *)settings_field(c, k), err,
                                      errlen);
@@ -834,6 +877,15 @@ void settings_init(struct settings *c)
     *c = (struct settings){
         .server_id = xstrdup("fcgi-lisp"),
         .default_content_type = xstrdup("application/octet-stream"),
+        .lisp_tag_prefix = xstrdup(""),
+        .lisp_tag_suffix = xstrdup(""),
+        .lisp_true = xstrdup("t"),
+        .lisp_false = xstrdup("nil"),
+        .lisp_null = xstrdup("nil"),
+        .lisp_roles = xstrdup(""),
+        .context_name = xstrdup("fcgi-lisp"),
+        .servlet_name = xstrdup("lisplet"),
+        .max_form = (size_t)1 << 20,
         .log_level = 4,
         .max_sockets = 1024,
         .max_conns = 1024,
@@ -873,6 +925,54 @@ void settings_free(struct settings *c)
     free(c->default_content_type);
     free(c->spool_dir);
     c->listen = c->config_file = c->server_id = c->default_content_type = c->spool_dir = NULL;
+    char **strings[] = {&c->lisp_tag_prefix, &c->lisp_tag_suffix, &c->lisp_true,
+                        &c->lisp_false,      &c->lisp_null,       &c->lisp_roles,
+                        &c->context_name,    &c->servlet_name};
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+        free(*strings[i]);
+        *strings[i] = NULL;
+    }
+    char ***lists[] = {&c->lisp_role, &c->context_param, &c->servlet_param};
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        command_strv_free(*lists[i]);
+        *lists[i] = NULL;
+    }
+}
+
+/* The Lisplets words that are written into requests as they are: tag
+ * prefix and suffix that cannot change how a tag reads, booleans and null
+ * that read as one plain symbol (sexp.h); every backend of one protocol. */
+static int settings_check_lisplets(const struct settings *c, char *err, size_t errlen)
+{
+    for (size_t i = 1; i < c->n_backends; i++)
+        if (c->backends[i].proto != c->backends[0].proto) {
+            snprintf(err, errlen, "backend: %s and %s speak different protocols; give backends "
+                                  "of one protocol",
+                     c->backends[0].text, c->backends[i].text);
+            return -1;
+        }
+    if (!sexp_tag_ok(c->lisp_tag_prefix, true) || !sexp_tag_ok(c->lisp_tag_suffix, false)) {
+        snprintf(err, errlen, "lisp-tag-prefix, lisp-tag-suffix: letters, digits, '-', '_' and "
+                              "'.' only (and one leading ':' for the prefix)");
+        return -1;
+    }
+    const char *const words[][2] = {{"lisp-true", c->lisp_true},
+                                    {"lisp-false", c->lisp_false},
+                                    {"lisp-null", c->lisp_null}};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!sexp_name_is_plain((struct slice){(const uint8_t *)words[i][1],
+                                               strlen(words[i][1])})) {
+            snprintf(err, errlen, "%s: '%s' is not a plain Lisp symbol (a letter, then "
+                                  "letters, digits, '-', '_', '.')",
+                     words[i][0], words[i][1]);
+            return -1;
+        }
+    for (char **r = c->lisp_role; r != NULL && *r != NULL; r++)
+        if (strcspn(*r, " \t") == 0 || (*r)[strcspn(*r, " \t")] == '\0') {
+            snprintf(err, errlen, "lisp-role: '%s' is not ROLE USER...", *r);
+            return -1;
+        }
+    return 0;
 }
 
 /* With bin-path: one backend (slot 0's address), min-procs <= max-procs,
@@ -945,6 +1045,8 @@ static int settings_load_levels(struct settings *c, const struct settings_arg *a
                  "set " SETTINGS_ENV_BACKEND ", or write 'backend = URL' in the config file");
         return -1;
     }
+    if (settings_check_lisplets(c, err, errlen) < 0)
+        return -1;
     return settings_check_pool(c, err, errlen);
 }
 

@@ -60,6 +60,20 @@ struct settings {
     double startup_timeout;         /* start to accepting connections, default 60 */
     int kill_signal;                /* asks a process to stop, default SIGTERM */
     double kill_grace;              /* then SIGKILL after this, default 5 */
+    /* Lisplets backends: the servlet's init params (lisplets.md §5), and
+     * what stands for the servlet container. */
+    char *lisp_tag_prefix;          /* owned; default "" (":" makes tags keywords) */
+    char *lisp_tag_suffix;          /* owned; default "" */
+    char *lisp_true, *lisp_false;   /* owned; default "t", "nil" */
+    char *lisp_null;                /* owned; an attribute value that removes it, "nil" */
+    char *lisp_roles;               /* owned; roles reported in (user (roles ...)), "" */
+    char **lisp_role;               /* owned, NULL-terminated "ROLE USER..." list, or NULL */
+    char *context_name;             /* owned; (context (name ...)), default "fcgi-lisp" */
+    char **context_param;           /* owned, NULL-terminated "NAME=VALUE" list, or NULL */
+    char *servlet_name;             /* owned; (servlet (name ...)), default "lisplet" */
+    char **servlet_param;           /* owned, NULL-terminated "NAME=VALUE" list, or NULL */
+    bool lisplets_raw_body;         /* send a body that is no form after the s-expression */
+    size_t max_form;                /* a form body decoded into params up to this, 1 MiB */
     bool bin_inherit_socket;        /* fcgi-lisp binds each slot's address and hands the
                                        listening socket to its processes as fd 0, keeping
                                        it open across their restarts; default false: each

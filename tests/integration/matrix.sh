@@ -101,6 +101,56 @@ mx_stop() {
     mx_forget "$1"
 }
 
+# mx_nginx_fastcgi DIR PORT PREFIX SOCKET: writes DIR/nginx.conf, a non-root
+# nginx on 127.0.0.1:PORT (logs in DIR/logs, temp files in DIR/temp) that
+# sends PREFIX to the FastCGI server on unix:SOCKET, with Debian's
+# fastcgi_params; starts it as the servers' user. Sets MX_NGINX_PID.
+mx_nginx_fastcgi() {
+    local d=$1 port=$2 prefix=$3 sock=$4
+    cat >"$d/nginx.conf" <<NGINX
+worker_processes 1;
+pid nginx.pid;
+error_log logs/error.log info;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path temp/body;
+    fastcgi_temp_path temp/fastcgi;
+    proxy_temp_path temp/proxy;
+    uwsgi_temp_path temp/uwsgi;
+    scgi_temp_path temp/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        location $prefix {
+            include /etc/nginx/fastcgi_params;   # Debian's: REQUEST_URI among them
+            fastcgi_pass unix:$sock;
+        }
+    }
+}
+NGINX
+    it_spawn nginx "${MX_RUNAS[@]}" nginx -p "$d" -c "$d/nginx.conf" -e stderr -g 'daemon off;'
+    MX_NGINX_PID=$IT_LAST_PID
+}
+
+# mx_lighttpd_fastcgi DIR PORT FASTCGI_SERVER: writes DIR/lighttpd.conf, a
+# non-root lighttpd on 127.0.0.1:PORT (DIR/www, DIR/logs, DIR/temp) whose
+# fastcgi.server is FASTCGI_SERVER; starts it as the servers' user. Sets
+# MX_LIGHTTPD_PID.
+mx_lighttpd_fastcgi() {
+    local d=$1 port=$2 fastcgi=$3
+    cat >"$d/lighttpd.conf" <<LIGHTTPD
+server.bind          = "127.0.0.1"
+server.port          = $port
+server.document-root = "$d/www"
+server.errorlog      = "$d/logs/error.log"
+server.upload-dirs   = ( "$d/temp" )
+server.modules      += ( "mod_fastcgi" )
+fastcgi.server = $fastcgi
+LIGHTTPD
+    it_spawn lighttpd "${MX_RUNAS[@]}" lighttpd -D -f "$d/lighttpd.conf"
+    MX_LIGHTTPD_PID=$IT_LAST_PID
+}
+
 # --- backends ----------------------------------------------------------------
 
 # mx_start_fake: fake-lisp on a port the kernel picks.

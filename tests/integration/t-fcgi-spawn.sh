@@ -291,30 +291,8 @@ if command -v nginx >/dev/null && command -v wrk >/dev/null && mx_start_fake; th
         "$IT_DIR/bin/fcgi-lisp" --backend "$MX_BACKEND_URL"
     ns=$IT_LAST_PID
     it_wait_socket "$d/fcgi.sock" 10
-    cat >"$d/nginx.conf" <<NGINX
-worker_processes 1;
-pid nginx.pid;
-error_log logs/error.log info;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path temp/body;
-    fastcgi_temp_path temp/fastcgi;
-    proxy_temp_path temp/proxy;
-    uwsgi_temp_path temp/uwsgi;
-    scgi_temp_path temp/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        location / {
-            include /etc/nginx/fastcgi_params;
-            fastcgi_param REQUEST_URI \$request_uri;
-            fastcgi_pass unix:$d/fcgi.sock;
-        }
-    }
-}
-NGINX
-    it_spawn nginx "${MX_RUNAS[@]}" nginx -p "$d" -c "$d/nginx.conf" -e stderr -g 'daemon off;'
-    ng=$IT_LAST_PID
+    mx_nginx_fastcgi "$d" "$port" / "$d/fcgi.sock"
+    ng=$MX_NGINX_PID
     if it_wait_port "$port" 10; then
         reload_under_load nginx-spawn "http://127.0.0.1:$port/hello" "$ns"
     else
@@ -339,17 +317,9 @@ if command -v lighttpd >/dev/null && command -v wrk >/dev/null && [ -x "$HELLO_F
         "$IT_DIR/bin/hello-fcgi"
     ls_pid=$IT_LAST_PID
     it_wait_socket "$d/fcgi.sock" 10
-    cat >"$d/lighttpd.conf" <<LIGHTTPD
-server.bind          = "127.0.0.1"
-server.port          = $port
-server.document-root = "$d/www"
-server.errorlog      = "$d/logs/error.log"
-server.upload-dirs   = ( "$d/temp" )
-server.modules      += ( "mod_fastcgi" )
-fastcgi.server = ( "/" => ( ( "socket" => "$d/fcgi.sock", "check-local" => "disable" ) ) )
-LIGHTTPD
-    it_spawn lighttpd "${MX_RUNAS[@]}" lighttpd -D -f "$d/lighttpd.conf"
-    lt=$IT_LAST_PID
+    mx_lighttpd_fastcgi "$d" "$port" \
+        "( \"/\" => ( ( \"socket\" => \"$d/fcgi.sock\", \"check-local\" => \"disable\" ) ) )"
+    lt=$MX_LIGHTTPD_PID
     if it_wait_port "$port" 10; then
         reload_under_load lighttpd-spawn "http://127.0.0.1:$port/hello" "$ls_pid"
     else

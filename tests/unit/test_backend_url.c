@@ -59,7 +59,8 @@ struct backend_url_bad {
 };
 
 static const struct backend_url_bad backend_url_bads[] = {
-    {"", "no URL scheme: use modlisp://HOST:PORT or modlisp+unix:/PATH"},
+    {"", "no URL scheme: use modlisp://HOST:PORT, modlisp+unix:/PATH, lisplets://HOST:PORT or "
+         "lisplets+unix:/PATH"},
     {"127.0.0.1:3000", "no URL scheme"},
     {"/run/lisp.sock", "no URL scheme"},
     {"http://127.0.0.1:3000", "unknown scheme \"http\": use modlisp://HOST:PORT"},
@@ -78,8 +79,6 @@ static const struct backend_url_bad backend_url_bads[] = {
     {"modlisp://127.0.0.1:3000?x", "has no path"},
     {"modlisp://unix:/run/x.sock", "for a unix socket write modlisp+unix:/PATH"},
     {"modlisp://::1:3000", "must be in brackets"},
-    {"lisplets://127.0.0.1:3000", "lisplets backends are not served yet"},
-    {"lisplets+unix:/run/l.sock", "lisplets backends are not served yet"},
     {"lisplets://127.0.0.1:0", "port 0 is out of range"},
     {"lisplets:/x", "expected lisplets://HOST:PORT"},
 };
@@ -100,22 +99,11 @@ static void test_backend_url_bad(void)
     }
 }
 
-/* The lisplets refusal says what to use instead. */
-static void test_backend_url_lisplets_message(void)
-{
-    struct backend_url u;
-    char err[256] = "";
-    CU_ASSERT_EQUAL(backend_url_parse(&u, "lisplets://127.0.0.1:3000", err, sizeof err), -1);
-    CU_ASSERT_STRING_EQUAL(err, "lisplets backends are not served yet (this build speaks mod_lisp "
-                                "only): use modlisp://HOST:PORT or modlisp+unix:/PATH");
-}
-
 void suite_backend_url(void)
 {
     static const CU_TestInfo tests[] = {
         {"good URLs", test_backend_url_good},
         {"bad URLs and their reasons", test_backend_url_bad},
-        {"lisplets is refused with a hint", test_backend_url_lisplets_message},
         CU_TEST_INFO_NULL,
     };
     unit_add_suite("backend_url", tests);

@@ -264,11 +264,22 @@ static void test_settings_argv_errors(void)
     expect_error(ARGS("-b", BACKEND_A, "--config", ""), NULL, "--config: missing file name");
     expect_error(ARGS("-b", "http://127.0.0.1:3000"), NULL,
                  "--backend: http://127.0.0.1:3000: unknown scheme \"http\": use "
-                 "modlisp://HOST:PORT or modlisp+unix:/PATH");
-    expect_error(ARGS("-b", "lisplets://127.0.0.1:3000"), NULL,
-                 "--backend: lisplets://127.0.0.1:3000: lisplets backends are not served yet "
-                 "(this build speaks mod_lisp only): use modlisp://HOST:PORT or "
-                 "modlisp+unix:/PATH");
+                 "modlisp://HOST:PORT, modlisp+unix:/PATH, lisplets://HOST:PORT or "
+                 "lisplets+unix:/PATH");
+    expect_error(ARGS("-b", "modlisp://127.0.0.1:3000", "-b", "lisplets://127.0.0.1:3001"),
+                 NULL,
+                 "backend: modlisp://127.0.0.1:3000 and lisplets://127.0.0.1:3001 speak "
+                 "different protocols; give backends of one protocol");
+    expect_error(ARGS("-b", "lisplets://127.0.0.1:3000", "--lisp-tag-prefix", "#."), NULL,
+                 "lisp-tag-prefix, lisp-tag-suffix: letters, digits, '-', '_' and '.' only "
+                 "(and one leading ':' for the prefix)");
+    expect_error(ARGS("-b", "lisplets://127.0.0.1:3000", "--lisp-true", "(t)"), NULL,
+                 "lisp-true: '(t)' is not a plain Lisp symbol (a letter, then letters, digits, "
+                 "'-', '_', '.')");
+    expect_error(ARGS("-b", "lisplets://127.0.0.1:3000", "--lisp-role", "admin"), NULL,
+                 "lisp-role: 'admin' is not ROLE USER...");
+    expect_error(ARGS("-b", "lisplets://127.0.0.1:3000", "--servlet-param", "=x"), NULL,
+                 "--servlet-param: '=x' is not NAME=VALUE");
     expect_error(ARGS("-b", BACKEND_A, "--listen", "127.0.0.1:0"), NULL,
                  "--listen: 127.0.0.1:0: port 0 is out of range (1..65535)");
     expect_error(ARGS("-b", BACKEND_A, "--listen", "unix:"), NULL,
@@ -678,7 +689,8 @@ static void test_settings_precedence(void)
     expect_error((const char *const[]){"fcgi-lisp", NULL},
                  STRV(cfg_env, "FCGI_LISP_BACKEND=" BACKEND_B " http://x:1"),
                  "FCGI_LISP_BACKEND: http://x:1: unknown scheme \"http\": use "
-                 "modlisp://HOST:PORT or modlisp+unix:/PATH");
+                 "modlisp://HOST:PORT, modlisp+unix:/PATH, lisplets://HOST:PORT or "
+                 "lisplets+unix:/PATH");
     expect_error((const char *const[]){"fcgi-lisp", NULL}, STRV("FCGI_LISP_BACKEND=modlisp://h"),
                  "FCGI_LISP_BACKEND: modlisp://h: expected modlisp://HOST:PORT");
     char want[512];

@@ -1,0 +1,259 @@
+/* request_lisplets.c - the Lisplets side of a request.
+ * fcgi-lisp, MIT licence. */
+#include "config.h"
+
+#include "request_lisplets.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lisplets_request.h"
+#include "request.h"
+#include "xalloc.h"
+
+#define REQUEST_LISPLETS_MAX_PAIRS 10000
+
+/* The per-request state, made on first use. */
+static struct request_lisplets *request_lisplets_get(struct request *r)
+{
+    if (r->ll == NULL) {
+        r->ll = xcalloc(1, sizeof *r->ll);
+        form_pairs_init(&r->ll->params, REQUEST_LISPLETS_MAX_PAIRS, r->srv->cfg->max_form);
+        lisplets_reply_init(&r->ll->reply);
+        lisplets_outcome_init(&r->ll->outcome);
+    }
+    return r->ll;
+}
+
+void request_lisplets_free(struct request *r)
+{
+    if (r->ll == NULL)
+        return;
+    form_pairs_free(&r->ll->params);
+    lisplets_reply_free(&r->ll->reply);
+    lisplets_outcome_free(&r->ll->outcome);
+    free(r->ll);
+    r->ll = NULL;
+}
+
+/* POST with Content-Type application/x-www-form-urlencoded (parameters
+ * after ';' allowed, any case). */
+static bool request_lisplets_is_form(const struct request *r)
+{
+    struct slice method, type;
+    static const char form[] = "application/x-www-form-urlencoded";
+    if (!cgi_request_get(&r->cgi, "REQUEST_METHOD", &method) || !slice_eq(method, "POST") ||
+        !cgi_request_get(&r->cgi, "CONTENT_TYPE", &type) || type.len < sizeof form - 1 ||
+        strncasecmp((const char *)type.ptr, form, sizeof form - 1) != 0)
+        return false;
+    return type.len == sizeof form - 1 || type.ptr[sizeof form - 1] == ';' ||
+           type.ptr[sizeof form - 1] == ' ';
+}
+
+/* The spooled form body through the decoder. */
+static int request_lisplets_form(struct request *r, struct form_pairs *params, char *err,
+                                 size_t errlen)
+{
+    if (r->spool.size > r->srv->cfg->max_form) {
+        snprintf(err, errlen, "form body of %llu bytes over max-form (%zu)",
+                 (unsigned long long)r->spool.size, r->srv->cfg->max_form);
+        return 413;
+    }
+    struct form_decoder d;
+    form_decoder_init(&d, params);
+    uint8_t chunk[16384];
+    int status = 0;
+    for (uint64_t left = r->spool.size; left > 0 && status == 0;) {
+        ssize_t n = spool_read(&r->spool, chunk, left < sizeof chunk ? (size_t)left : sizeof chunk);
+        if (n <= 0) {
+            snprintf(err, errlen, "cannot read back the spooled form: %s",
+                     n < 0 ? strerror(errno) : "file is short");
+            status = 500;
+            break;
+        }
+        const uint8_t *pos = chunk;
+        if (form_decode_feed(&d, &pos, chunk + n) == PARSE_ERROR) {
+            snprintf(err, errlen, "form body: %s", d.err);
+            status = 413;
+        }
+        left -= (uint64_t)n;
+    }
+    if (status == 0 && form_decode_finish(&d) == PARSE_ERROR) {
+        snprintf(err, errlen, "form body: %s", d.err);
+        status = 413;
+    }
+    form_decoder_free(&d);
+    return status;
+}
+
+/* NAME=VALUE settings as pairs (borrowing from the strings). */
+static struct lisplets_pair *request_lisplets_pairs(char **list, size_t *n)
+{
+    size_t count = 0;
+    while (list != NULL && list[count] != NULL)
+        count++;
+    struct lisplets_pair *v = xcalloc(count + 1, sizeof *v);
+    for (size_t i = 0; i < count; i++) {
+        const char *eq = strchr(list[i], '=');
+        v[i].name = (struct slice){(const uint8_t *)list[i], (size_t)(eq - list[i])};
+        v[i].value = (struct slice){(const uint8_t *)eq + 1, strlen(eq + 1)};
+    }
+    *n = count;
+    return v;
+}
+
+/* The next word of *p (separated by blanks or commas), NULL at the end. */
+static char *request_lisplets_word(const char **p)
+{
+    *p += strspn(*p, " \t,");
+    size_t n = strcspn(*p, " \t,");
+    if (n == 0)
+        return NULL;
+    char *w = xstrndup(*p, n);
+    *p += n;
+    return w;
+}
+
+/* lisp-roles, each with the users lisp-role gives it. */
+static struct lisplets_role *request_lisplets_roles(const struct settings *cfg, size_t *n)
+{
+    size_t cap = 4, count = 0;
+    struct lisplets_role *roles = xcalloc(cap, sizeof *roles);
+    const char *p = cfg->lisp_roles;
+    for (char *name; (name = request_lisplets_word(&p)) != NULL;) {
+        if (count == cap) {
+            cap *= 2;
+            roles = xrealloc(roles, cap * sizeof *roles);
+        }
+        size_t ucap = 4, nu = 0;
+        char **users = xcalloc(ucap, sizeof *users);
+        for (char **line = cfg->lisp_role; line != NULL && *line != NULL; line++) {
+            const char *q = *line;
+            char *role = request_lisplets_word(&q);
+            bool mine = role != NULL && strcmp(role, name) == 0;
+            free(role);
+            for (char *u; mine && (u = request_lisplets_word(&q)) != NULL;) {
+                if (nu + 1 >= ucap) {
+                    ucap *= 2;
+                    users = xrealloc(users, ucap * sizeof *users);
+                }
+                users[nu++] = u;
+            }
+        }
+        users[nu] = NULL;
+        roles[count++] = (struct lisplets_role){name, (const char *const *)users};
+    }
+    *n = count;
+    return roles;
+}
+
+static void request_lisplets_roles_free(struct lisplets_role *roles, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char **users = (char **)roles[i].users;
+        for (size_t u = 0; users[u] != NULL; u++)
+            free(users[u]);
+        free(users);
+        free((char *)roles[i].name);
+    }
+    free(roles);
+}
+
+int request_lisplets_encode(struct request *r, char *err, size_t errlen)
+{
+    const struct settings *cfg = r->srv->cfg;
+    struct request_lisplets *ll = request_lisplets_get(r);
+    struct slice qs;
+    const char *why;
+    form_pairs_clear(&ll->params);
+    if (cgi_request_get(&r->cgi, "QUERY_STRING", &qs) &&
+        form_decode(&ll->params, qs, &why) == PARSE_ERROR) {
+        snprintf(err, errlen, "query string: %s", why);
+        return 414;
+    }
+    int64_t raw = -1;
+    r->body_length = 0;
+    if (request_lisplets_is_form(r)) {
+        int status = request_lisplets_form(r, &ll->params, err, errlen);
+        if (status != 0)
+            return status;
+    } else if (cfg->lisplets_raw_body) {
+        r->body_length = r->spool.size;
+        raw = (int64_t)r->spool.size;
+    }
+    /* lisp-host and lisp-port: the first backend's, as the servlet's own
+     * init params name its Lisp */
+    size_t n_servlet, n_context;
+    struct lisplets_pair *servlet = request_lisplets_pairs(cfg->servlet_param, &n_servlet);
+    struct lisplets_pair *context = request_lisplets_pairs(cfg->context_param, &n_context);
+    char host[160] = "", port[8] = "";
+    const struct addr *a = &r->srv->backends[0].url->addr;
+    if (a->family == AF_UNIX) {
+        snprintf(host, sizeof host, "%s", addr_unix_path(a));
+    } else {
+        addr_format(a, host, sizeof host);
+        char *colon = strrchr(host, ':');
+        if (colon != NULL)
+            *colon = '\0';
+        snprintf(port, sizeof port, "%u", addr_port(a));
+    }
+    size_t n_roles;
+    struct lisplets_role *roles = request_lisplets_roles(cfg, &n_roles);
+    struct lisplets_pair *all = xcalloc(n_servlet + 2, sizeof *all);
+    all[0] = (struct lisplets_pair){SLICE_STR("lisp-host"),
+                                    {(const uint8_t *)host, strlen(host)}};
+    all[1] = (struct lisplets_pair){SLICE_STR("lisp-port"),
+                                    {(const uint8_t *)port, strlen(port)}};
+    memcpy(all + 2, servlet, n_servlet * sizeof *all);
+    struct lisplets_opts o = {.tag_prefix = cfg->lisp_tag_prefix,
+                              .tag_suffix = cfg->lisp_tag_suffix,
+                              .true_text = cfg->lisp_true,
+                              .false_text = cfg->lisp_false,
+                              .context_name = cfg->context_name,
+                              .context_params = context,
+                              .n_context_params = n_context,
+                              .servlet_name = cfg->servlet_name,
+                              .servlet_params = all,
+                              .n_servlet_params = n_servlet + 2,
+                              .roles = roles,
+                              .n_roles = n_roles};
+    struct lisplets_request_input in = {.cgi = &r->cgi, .params = &ll->params,
+                                        .body_length = raw};
+    lisplets_request_encode(&r->bout, &in, &o);
+    /* A newline ends it (the servlet wrote none): CL's READ, which SBCL and
+     * CCL servers use, reads one character past the closing parenthesis
+     * and would wait for it; the raw body, if any, follows the newline. */
+    buf_append_byte(&r->bout, '\n');
+    free(all);
+    free(servlet);
+    free(context);
+    request_lisplets_roles_free(roles, n_roles);
+    static const struct lisplets_reply_limits base = LISPLETS_REPLY_LIMITS_DEFAULT;
+    struct lisplets_reply_limits limits = base;
+    limits.max_bytes = cfg->max_response_head;
+    lisplets_reader_init(&ll->reader, &ll->reply, &limits);
+    return 0;
+}
+
+enum parse_rc request_lisplets_feed(struct request *r, const uint8_t **pos, const uint8_t *end,
+                                    char *err, size_t errlen)
+{
+    struct request_lisplets *ll = r->ll;
+    enum parse_rc rc = lisplets_reader_feed(&ll->reader, pos, end);
+    if (rc == PARSE_ERROR) {
+        snprintf(err, errlen, "%s", ll->reader.err);
+        return PARSE_ERROR;
+    }
+    if (rc == PARSE_AGAIN)
+        return PARSE_AGAIN;
+    const struct settings *cfg = r->srv->cfg;
+    struct lisplets_response_opts o = {cfg->lisp_tag_prefix, cfg->lisp_true, cfg->lisp_null};
+    if (lisplets_response_build(&r->resp, &ll->outcome, &ll->reply, &o, err, errlen) < 0)
+        return PARSE_ERROR;
+    if (ll->outcome.fixed_body)
+        r->resp.body_length = (int64_t)buf_size(&ll->outcome.body);
+    return PARSE_OK;
+}

@@ -1,0 +1,47 @@
+/* request_lisplets.h - the Lisplets side of a request (a lisplets://
+ * backend): the body gathered first, its form fields decoded into params,
+ * the request s-expression; then the reply's s-expression read and turned
+ * into the answer's head. The I/O and the answers stay in request.c.
+ * fcgi-lisp, MIT licence.
+ *
+ * The servlet never sends a body: a form body (POST, Content-Type
+ * application/x-www-form-urlencoded) becomes params, up to max-form bytes;
+ * any other body is dropped, or with lisplets-raw-body sent after the
+ * s-expression, its length in (body-length N). The s-expression ends with
+ * a newline (which CL's READ consumes), then comes the body. The Lisp
+ * answers on a new connection each time and ends its body by closing it. */
+#ifndef FCGI_LISP_REQUEST_LISPLETS_H
+#define FCGI_LISP_REQUEST_LISPLETS_H
+
+#include <stddef.h>
+
+#include "form.h"
+#include "lisplets_reply.h"
+#include "lisplets_response.h"
+#include "parse.h"
+
+struct request;
+
+struct request_lisplets {
+    struct form_pairs params;        /* embedded: query string, then form body */
+    struct lisplets_reply reply;     /* embedded */
+    struct lisplets_reader reader;   /* embedded */
+    struct lisplets_outcome outcome; /* embedded */
+};
+
+/* The body is complete in r->spool: writes the s-expression into r->bout
+ * and sets r->body_length to what follows it. 0, or the HTTP status to
+ * answer (413: form over max-form; 500: the spool cannot be read back)
+ * with the reason in err. */
+int request_lisplets_encode(struct request *r, char *err, size_t errlen);
+
+/* Reply bytes before the head: PARSE_AGAIN; PARSE_OK with r->resp filled
+ * (r->ll->outcome says whether the Lisp's body is replaced) and *pos at the
+ * body; PARSE_ERROR with the reason in err (the caller answers 502). */
+enum parse_rc request_lisplets_feed(struct request *r, const uint8_t **pos, const uint8_t *end,
+                                    char *err, size_t errlen);
+
+/* Frees r->ll, if any. */
+void request_lisplets_free(struct request *r);
+
+#endif

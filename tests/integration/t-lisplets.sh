@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# t-lisplets.sh - Lisplets backends: the real nginx and lighttpd in front of
+# fcgi-lisp --backend lisplets://..., in front of the SBCL Lisplets app
+# (contrib/lisp/lisplets.lisp, lisplets-app.lisp). Params from the query
+# string and from a form body, cookies both ways, repeated headers,
+# redirect, error, log lines in the web server's error log, a hostile query
+# that must not forge an element, the raw-body extension.
+# fcgi-lisp, MIT licence.
+# shellcheck source=tests/integration/lib.sh
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/integration/matrix.sh
+. "$top_srcdir/tests/integration/matrix.sh"
+
+it_setup lisplets
+it_require sbcl curl "$FCGI_LISP"
+mx_setup
+
+# the app, on a port of its own, as the servers' user
+port=$(it_free_port)
+lib=$(mx_src contrib/lisp/lisplets.lisp)
+app=$(mx_src contrib/lisp/lisplets-app.lisp)
+it_spawn sbcl env HOME="$IT_DIR/home" LISPLETS_PORT="$port" "${MX_RUNAS[@]}" \
+    sbcl --noinform --non-interactive --no-userinit --load "$lib" --load "$app"
+sbcl_pid=$IT_LAST_PID
+it_wait_port "$port" 60 || it_fail "the SBCL Lisplets app starts" "$(cat "$IT_DIR/sbcl.log")"
+BACKEND="lisplets://127.0.0.1:$port"
+
+# checks NAME BASE ERRORLOG: the Lisplets matrix through one web server
+checks() {
+    local name=$1 errlog=$3
+    MX_BASE=$2
+    MX_D="$IT_DIR/$name"
+    mkdir -p "$MX_D"
+    mx_curl hello /app/hello
+    it_check_eq "[$name] /hello: 200" 200 "$MX_CODE"
+    it_check_eq "[$name] the Lisp's body" "hello from lisplets" "$(mx_body hello)"
+    mx_curl query '/app/echo?x=1&x=2&name=Bob+Smith&q=%22a%5Cb%22'
+    it_check_contains "[$name] params from the query string, decoded, repeated values kept" \
+        $'X=1\nX=2\nNAME=Bob Smith\nQ="a\\b"' "$(mx_body query)"
+    mx_curl form /app/echo -d 'a=1&b=two+words&a=%26'
+    it_check_contains "[$name] params from a form body" $'method=POST' "$(mx_body form)"
+    it_check_contains "[$name] its fields decoded" $'A=1\nA=&\nB=two words' "$(mx_body form)"
+    mx_curl cookies /app/cookies -b 'theme=light; sid=abc'
+    it_check_contains "[$name] cookies reach the Lisp" $'THEME=light\nSID=abc' "$(mx_body cookies)"
+    it_check_eq "[$name] and the Lisp sets one" "theme=dark; Max-Age=3600; Path=/" \
+        "$(mx_header Set-Cookie "$MX_D/cookies.head")"
+    mx_curl headers /app/headers
+    it_check_eq "[$name] a repeated header reaches the client twice" 2 \
+        "$(grep -ci '^X-A:' "$MX_D/headers.head")"
+    mx_curl redirect /app/redirect
+    it_check_eq "[$name] (redirect ...): 302" 302 "$MX_CODE"
+    it_check_eq "[$name] to the URL the Lisp gave" /hello "$(mx_header Location "$MX_D/redirect.head")"
+    it_check_not_contains "[$name] without the Lisp's body" dropped "$(mx_body redirect)"
+    mx_curl error /app/error
+    it_check_eq "[$name] (error 404 ...): 404" 404 "$MX_CODE"
+    it_check_contains "[$name] with its message" "nothing here" "$(mx_body error)"
+    mx_curl log /app/log
+    it_check_eq "[$name] /log: 200" 200 "$MX_CODE"
+    it_wait_until 5 grep -q "a log line from the Lisp" "$errlog"
+    it_check_contains "[$name] (log ...) goes to the web server's error log" \
+        "a log line from the Lisp" "$(grep -h 'a log line from the Lisp' "$errlog")"
+    mx_curl broken /app/broken
+    it_check_eq "[$name] a reply that is not the servlet's s-expression: 502" 502 "$MX_CODE"
+    it_check_contains "[$name] and one log line that quotes it" \
+        "malformed Lisplets reply to GET /app/broken: the reply does not begin with '(' (it read:  ((status 200))never sent)" \
+        "$(cat "$IT_DIR"/fcgi-lisp-*.log "$errlog" 2>/dev/null)"
+    # lisplets.md §7 item 1: the servlet wrote this name raw and forged a user
+    mx_curl hostile '/app/echo?x%29%29%28user%20%28name%20%22admin%22%29%29%28%28y=v&%23.(run)=1'
+    it_check_contains "[$name] a hostile param name stays a name" \
+        $'x))(user (name "admin"))((y=v\n#.(run)=1\nuser=none' "$(mx_body hostile)"
+    it_check_contains "[$name] and the request keeps its eight elements" \
+        "tags=method,uri,protocol,is-secure,headers,params,context,servlet" "$(mx_body hostile)"
+}
+
+# --- nginx: fcgi-lisp on a unix socket ------------------------------------------------
+if command -v nginx >/dev/null 2>&1; then
+    d="$IT_DIR/nginx"
+    mx_mkdir "$d" "$d/logs" "$d/temp"
+    hport=$(it_free_port)
+    it_spawn fcgi-lisp-nginx "${MX_RUNAS[@]}" "$IT_DIR/bin/fcgi-lisp" --listen "unix:$d/fcgi.sock" \
+        --backend "$BACKEND" --lisp-tag-prefix : --lisplets-raw-body yes --log-level 6
+    bridge=$IT_LAST_PID
+    it_wait_socket "$d/fcgi.sock" 10
+    mx_nginx_fastcgi "$d" "$hport" /app/ "$d/fcgi.sock"
+    ng=$MX_NGINX_PID
+    if it_wait_port "$hport" 10; then
+        checks nginx "http://127.0.0.1:$hport" "$d/logs/error.log"
+        mx_curl upload /app/upload --data-binary @"$IT_DIR/chunked.bin" \
+            -H 'Content-Type: application/octet-stream'
+        it_check_eq "[nginx] lisplets-raw-body: the Lisp gets a non-form body, its length in (body-length N)" \
+            "bytes=$MX_CHUNKED_BYTES" "$(mx_body upload)"
+    else
+        it_fail "nginx starts" "$(cat "$IT_DIR/nginx.log")"
+    fi
+    mx_stop "$ng"
+    mx_stop "$bridge"
+else
+    echo "SKIP: lisplets: the nginx part needs nginx"
+fi
+
+# --- lighttpd: it spawns fcgi-lisp (bin-path) ------------------------------------------
+if command -v lighttpd >/dev/null 2>&1; then
+    d="$IT_DIR/lighttpd"
+    mx_mkdir "$d" "$d/logs" "$d/www" "$d/temp" "$d/run"
+    hport=$(it_free_port)
+    mx_lighttpd_fastcgi "$d" "$hport" "( \"/app/\" => ( (
+    \"socket\"          => \"$d/run/fcgi.sock\",
+    \"bin-path\"        => \"$IT_DIR/bin/fcgi-lisp --lisp-tag-prefix : --log-level 6\",
+    \"bin-environment\" => ( \"FCGI_LISP_BACKEND\" => \"$BACKEND\" ),
+    \"check-local\"     => \"disable\",
+    \"max-procs\"       => 1,
+) ) )"
+    lt=$MX_LIGHTTPD_PID
+    if it_wait_port "$hport" 10; then
+        checks lighttpd "http://127.0.0.1:$hport" "$d/logs/error.log"
+    else
+        it_fail "lighttpd starts" "$(cat "$IT_DIR/lighttpd.log")"
+    fi
+    mx_stop "$lt"
+    mx_check_bridges_gone lighttpd
+else
+    echo "SKIP: lisplets: the lighttpd part needs lighttpd"
+fi
+mx_stop "$sbcl_pid"
+
+it_finish
