@@ -5,7 +5,7 @@ set -u
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
 status=0
-for target in fcgi_record fcgi_params modlisp_response command_split spawn_args sexp form lisplets_reply lisplets_request cookie; do
+for target in fcgi_record fcgi_params modlisp_response command_split spawn_args sexp form lisplets_reply lisplets_request cookie store_record; do
     corpus="$top_srcdir/tests/fuzz/corpus/$target"
     set -- "$corpus"/*
     if [ ! -e "$1" ]; then

@@ -131,6 +131,7 @@ int main(void)
     suite_lisplets_reply();
     suite_lisplets_request();
     suite_lisplets_response();
+    suite_store();
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -36,6 +36,7 @@ void suite_form(void);
 void suite_lisplets_reply(void);
 void suite_lisplets_request(void);
 void suite_lisplets_response(void);
+void suite_store(void);
 
 /* Adds a suite and its tests; aborts the run if CUnit cannot. Usage:
  *   static const CU_TestInfo tests[] = {{"name", fn}, ..., CU_TEST_INFO_NULL};
