@@ -206,6 +206,20 @@ void addr_format(const struct addr *a, char *out, size_t outlen)
         snprintf(out, outlen, "%s:%s", host, port);
 }
 
+void addr_file_part(const struct addr *a, char *out, size_t outlen)
+{
+    const char *path = addr_unix_path(a);
+    if (path != NULL)
+        snprintf(out, outlen, "%s", path);
+    else
+        addr_format(a, out, outlen);
+    for (char *c = out; *c != '\0'; c++)
+        if (*c == ':')
+            *c = '-';
+        else if (*c == '/' || *c == '[' || *c == ']')
+            *c = '_';
+}
+
 unsigned addr_port(const struct addr *a)
 {
     if (a->family == AF_INET)

@@ -24,6 +24,10 @@ int addr_parse(struct addr *out, const char *text, char *err, size_t errlen);
  * truncated to outlen - 1 bytes; numeric, never resolves. */
 void addr_format(const struct addr *a, char *out, size_t outlen);
 
+/* a's printable form made a file name: ':' becomes '-', '/', '[' and ']'
+ * become '_' ("127.0.0.1-3000", "_run_lisp.sock"). */
+void addr_file_part(const struct addr *a, char *out, size_t outlen);
+
 /* The TCP port of a, or 0 for a unix socket. */
 unsigned addr_port(const struct addr *a);
 /* The path of a unix socket address, or NULL. */

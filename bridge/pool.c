@@ -78,10 +78,7 @@ static char *pool_lock_path(const struct addr *slot0, const char *spool_dir)
         buf_append_str(&b, ".lock");
     } else {
         char addr[160];
-        addr_format(slot0, addr, sizeof addr);
-        for (char *c = addr; *c != '\0'; c++)
-            if (*c == ':' || *c == '[' || *c == ']')
-                *c = *c == ':' ? '-' : '_';
+        addr_file_part(slot0, addr, sizeof addr);
         buf_printf(&b, "%s/fcgi-lisp-pool-%s.lock", spool_dir, addr);
     }
     buf_append_byte(&b, '\0');

@@ -9,7 +9,16 @@
  * any other body is dropped, or with lisplets-raw-body sent after the
  * s-expression, its length in (body-length N). The s-expression ends with
  * a newline (which CL's READ consumes), then comes the body. The Lisp
- * answers on a new connection each time and ends its body by closing it. */
+ * answers on a new connection each time and ends its body by closing it.
+ *
+ * Sessions and the context's attributes live in the server's store
+ * (store.h), shared by every fcgi-lisp of the host. A request whose
+ * session cookie (session-cookie, JSESSIONID) names a live session gets
+ * it in (session ...) and touches it; with lisp-create-session, or when
+ * the reply sets session attributes, a request without one gets a new
+ * session (a random 128-bit id) and its cookie. A reply's session and
+ * context operations are applied before the answer goes out. A failing
+ * store is logged; the request is answered all the same. */
 #ifndef FCGI_LISP_REQUEST_LISPLETS_H
 #define FCGI_LISP_REQUEST_LISPLETS_H
 
@@ -19,11 +28,18 @@
 #include "lisplets_reply.h"
 #include "lisplets_response.h"
 #include "parse.h"
+#include "store_record.h"
 
 struct request;
 
 struct request_lisplets {
     struct form_pairs params;        /* embedded: query string, then form body */
+    struct store_record session;     /* embedded: the request's session, as stored */
+    struct store_record context;     /* embedded: the context's attributes */
+    bool has_session;                /* session holds a live one */
+    bool session_new;                /* made for this request: its cookie is set */
+    char session_id[33];             /* 32 hex digits */
+    int64_t now_ms;                  /* the request's time, Unix milliseconds */
     struct lisplets_reply reply;     /* embedded */
     struct lisplets_reader reader;   /* embedded */
     struct lisplets_outcome outcome; /* embedded */

@@ -19,6 +19,7 @@
 #include "pool.h"
 #include "request.h"
 #include "sock.h"
+#include "store.h"
 #include "upstream.h"
 #include "xalloc.h"
 
@@ -199,6 +200,15 @@ int server_listen(struct server *srv, char *err, size_t errlen)
             return -1;
         }
     }
+    if (cfg->backends[0].proto == BACKEND_LISPLETS) {
+        char why[256];
+        srv->store = store_lmdb_open(cfg->session_store, cfg->session_store_size, why,
+                                     sizeof why);
+        if (srv->store == NULL) {
+            snprintf(err, errlen, "session-store %s: %s", cfg->session_store, why);
+            return -1;
+        }
+    }
     for (size_t i = 0; i < srv->n_listeners; i++)
         listener_start(&srv->listeners[i]);
     if (srv->pool != NULL)
@@ -290,6 +300,8 @@ void server_drain(struct server *srv)
 
 void server_free(struct server *srv)
 {
+    store_close(srv->store);
+    srv->store = NULL;
     for (size_t i = 0; i < srv->n_listeners; i++)
         listener_close(&srv->listeners[i]);
     srv->draining = true; /* conn_close must not restart the listeners */

@@ -46,6 +46,8 @@ struct server {
     struct backend *backends;         /* owned, one per cfg->backends entry */
     size_t n_backends;
     struct pool *pool;                /* owned: the Lisp processes of bin-path, or NULL */
+    struct store *store;              /* owned: Lisplets sessions and context, or NULL
+                                         (mod_lisp backends) */
     struct balance_backend *bal;      /* owned, n_backends: load and state of backends[i]
                                          as balance_pick reads them */
     size_t rr_next;                   /* round robin: next backend to try first */
@@ -78,8 +80,9 @@ struct server {
 
 /* Sets up everything but the listeners. */
 void server_init(struct server *srv, struct ev_loop *loop, const struct settings *cfg);
-/* Opens the listening sockets: --listen, else fd 0, else LISTEN_FDS, and
- * starts the Lisp processes of bin-path.
+/* Opens the listening sockets: --listen, else fd 0, else LISTEN_FDS, the
+ * session store for Lisplets backends, and starts the Lisp processes of
+ * bin-path.
  * 0, or -1 with a one-line reason in err (exit status 2 territory). */
 int server_listen(struct server *srv, char *err, size_t errlen);
 /* SIGHUP: reads the settings again from the same command line, file and

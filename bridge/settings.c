@@ -182,6 +182,18 @@ static const struct settings_key settings_keys[] = {
     {"servlet-param", 0, SETTINGS_T_PAIR_SET, SETTINGS_FIELD(servlet_param), 0, 0, "NAME=VALUE",
      "Lisplets: one (servlet (params ...)) entry besides lisp-host and lisp-port (repeatable)",
      "none", NULL},
+    {"lisp-create-session", 0, SETTINGS_T_BOOL, SETTINGS_FIELD(lisp_create_session), 0, 0,
+     "yes|no", "Lisplets: give every request a session", NULL, NULL},
+    {"session-cookie", 0, SETTINGS_T_STRING, SETTINGS_FIELD(session_cookie), 1, 0, "NAME",
+     "Lisplets: the session cookie's name", NULL, NULL},
+    {"session-store", 0, SETTINGS_T_STRING, SETTINGS_FIELD(session_store), 1, 0, "FILE",
+     "Lisplets: the LMDB file of sessions and context attributes, shared by the fcgi-lisps "
+     "of this host", "SPOOL-DIR/fcgi-lisp-sessions-ADDR", NULL},
+    {"session-store-size", 0, SETTINGS_T_SIZE, SETTINGS_FIELD(session_store_size), 65536,
+     (uint64_t)1 << 40, "BYTES", "Lisplets: the session store's largest size", NULL, NULL},
+    {"session-timeout", 0, SETTINGS_T_SECONDS, SETTINGS_FIELD(session_timeout), 0,
+     SETTINGS_MAX_SECONDS, "SECONDS", "Lisplets: a new session's max-inactive-interval", NULL,
+     NULL},
     {"lisplets-raw-body", 0, SETTINGS_T_BOOL, SETTINGS_FIELD(lisplets_raw_body), 0, 0, "yes|no",
      "Lisplets: send a body that is no form after the s-expression, announced as "
      "(body-length N)", NULL, NULL},
@@ -885,6 +897,9 @@ void settings_init(struct settings *c)
         .lisp_roles = xstrdup(""),
         .context_name = xstrdup("fcgi-lisp"),
         .servlet_name = xstrdup("lisplet"),
+        .session_cookie = xstrdup("JSESSIONID"),
+        .session_store_size = (size_t)64 << 20,
+        .session_timeout = 1800,
         .max_form = (size_t)1 << 20,
         .log_level = 4,
         .max_sockets = 1024,
@@ -927,7 +942,8 @@ void settings_free(struct settings *c)
     c->listen = c->config_file = c->server_id = c->default_content_type = c->spool_dir = NULL;
     char **strings[] = {&c->lisp_tag_prefix, &c->lisp_tag_suffix, &c->lisp_true,
                         &c->lisp_false,      &c->lisp_null,       &c->lisp_roles,
-                        &c->context_name,    &c->servlet_name};
+                        &c->context_name,    &c->servlet_name,    &c->session_cookie,
+                        &c->session_store};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
         free(*strings[i]);
         *strings[i] = NULL;
@@ -967,6 +983,13 @@ static int settings_check_lisplets(const struct settings *c, char *err, size_t e
                      words[i][0], words[i][1]);
             return -1;
         }
+    if (!sexp_name_is_plain((struct slice){(const uint8_t *)c->session_cookie,
+                                           strlen(c->session_cookie)})) {
+        snprintf(err, errlen, "session-cookie: '%s' is not a cookie name (a letter, then "
+                              "letters, digits, '-', '_', '.')",
+                 c->session_cookie);
+        return -1;
+    }
     for (char **r = c->lisp_role; r != NULL && *r != NULL; r++)
         if (strcspn(*r, " \t") == 0 || (*r)[strcspn(*r, " \t")] == '\0') {
             snprintf(err, errlen, "lisp-role: '%s' is not ROLE USER...", *r);
@@ -1039,6 +1062,16 @@ static int settings_load_levels(struct settings *c, const struct settings_arg *a
         const char *tmp = settings_env_get(env, "TMPDIR");
         c->spool_dir = xstrdup(tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
     }
+    if (c->session_store == NULL && c->n_backends > 0) {
+        /* one store per application: named after its first backend */
+        char addr[160];
+        addr_file_part(&c->backends[0].addr, addr, sizeof addr);
+        struct buf b = BUF_INIT;
+        buf_printf(&b, "%s/fcgi-lisp-sessions-%s", c->spool_dir, addr);
+        buf_append_byte(&b, '\0');
+        c->session_store = xstrdup((const char *)buf_data(&b));
+        buf_free(&b);
+    }
     if (c->n_backends == 0) {
         snprintf(err, errlen,
                  "no Lisp backend: give --backend modlisp://HOST:PORT (or modlisp+unix:/PATH), "
@@ -1086,6 +1119,9 @@ const char *settings_reload_blocker(const struct settings *old, const struct set
         return "listen-backlog";
     if (old->bin_inherit_socket != new->bin_inherit_socket)
         return "bin-inherit-socket";
+    if (!settings_str_same(old->session_store, new->session_store) ||
+        old->session_store_size != new->session_store_size)
+        return "session-store";
     return NULL;
 }
 

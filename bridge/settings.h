@@ -72,6 +72,12 @@ struct settings {
     char **context_param;           /* owned, NULL-terminated "NAME=VALUE" list, or NULL */
     char *servlet_name;             /* owned; (servlet (name ...)), default "lisplet" */
     char **servlet_param;           /* owned, NULL-terminated "NAME=VALUE" list, or NULL */
+    bool lisp_create_session;       /* every request gets a session (the servlet's
+                                       lisp-create-session), default false */
+    char *session_cookie;           /* owned; the session cookie's name, "JSESSIONID" */
+    char *session_store;            /* owned; the store's file, NULL: in spool-dir */
+    size_t session_store_size;      /* the store's largest size, default 64 MiB */
+    double session_timeout;         /* a new session's max-inactive-interval, 1800 */
     bool lisplets_raw_body;         /* send a body that is no form after the s-expression */
     size_t max_form;                /* a form body decoded into params up to this, 1 MiB */
     bool bin_inherit_socket;        /* fcgi-lisp binds each slot's address and hands the
@@ -117,7 +123,7 @@ int settings_set(struct settings *c, const char *key, const char *value, const c
 
 /* The first key whose new value needs a restart (SIGHUP cannot apply it):
  * "listen", "backend", "bin-path" (set or unset), "max-procs",
- * "listen-backlog", "bin-inherit-socket"; NULL when new can replace old in a running daemon. */
+ * "listen-backlog", "bin-inherit-socket", "session-store"; NULL when new can replace old in a running daemon. */
 const char *settings_reload_blocker(const struct settings *old, const struct settings *new);
 
 /* Prints the --help text: every option and config-file key with its default. */

@@ -14,7 +14,11 @@
 ;;;;   /cookies         the cookies it got, one "name=value" a line, and
 ;;;;                    sets theme=dark (path /, max-age 3600)
 ;;;;   /session/set?k=K&v=V   sets session attribute K
-;;;;   /session/get?k=K       "K=value" from the session it got
+;;;;   /session/get?k=K       "K=value" from the session it got, then
+;;;;                    "served-by=P" (the context param "proc", which tells
+;;;;                    the fcgi-lisps apart in a test)
+;;;;   /session/drop    invalidates the session
+;;;;   /hits            adds one to the context attribute "hits", prints it
 ;;;;   /redirect        redirect to /hello
 ;;;;   /error           error 404 "nothing here"
 ;;;;   /log             a log line for the web server's error log
@@ -62,7 +66,16 @@
          (text 200 (format nil "set ~A~%" k) `(:session (:attrs (,k ,v))))))
       ((ends-with-p uri "/session/get")
        (let ((k (lisplets:param request "k")))
-         (text 200 (format nil "~A=~A~%" k (or (lisplets:session-attr request k) "none")))))
+         (text 200 (format nil "~A=~A~%served-by=~A~%" k
+                           (or (lisplets:session-attr request k) "none")
+                           (or (first (lisplets:entry "proc" (lisplets:entry :params
+                                                                            (lisplets:entry :context request))))
+                               "-")))))
+      ((ends-with-p uri "/session/drop")
+       (text 200 (format nil "dropped~%") '(:session (:invalidate))))
+      ((ends-with-p uri "/hits")
+       (let ((hits (1+ (parse-integer (or (lisplets:context-attr request "hits") "0")))))
+         (text 200 (format nil "hits=~D~%" hits) `(:context (:attrs ("hits" ,(princ-to-string hits)))))))
       ((ends-with-p uri "/redirect") (values '((:redirect "/hello")) "dropped"))
       ((ends-with-p uri "/error") (values '((:error 404 "nothing here")) "dropped"))
       ((ends-with-p uri "/log") (text 200 (format nil "logged~%") '(:log "a log line from the Lisp")))

@@ -101,12 +101,14 @@ mx_stop() {
     mx_forget "$1"
 }
 
-# mx_nginx_fastcgi DIR PORT PREFIX SOCKET: writes DIR/nginx.conf, a non-root
-# nginx on 127.0.0.1:PORT (logs in DIR/logs, temp files in DIR/temp) that
-# sends PREFIX to the FastCGI server on unix:SOCKET, with Debian's
-# fastcgi_params; starts it as the servers' user. Sets MX_NGINX_PID.
+# mx_nginx_fastcgi DIR PORT PREFIX UPSTREAM [HTTP_LINES]: writes
+# DIR/nginx.conf, a non-root nginx on 127.0.0.1:PORT (logs in DIR/logs,
+# temp files in DIR/temp) that sends PREFIX to the FastCGI server UPSTREAM
+# (unix:/PATH, or the name of an upstream block given in HTTP_LINES), with
+# Debian's fastcgi_params; starts it as the servers' user. Sets
+# MX_NGINX_PID.
 mx_nginx_fastcgi() {
-    local d=$1 port=$2 prefix=$3 sock=$4
+    local d=$1 port=$2 prefix=$3 upstream=$4 lines=${5:-}
     cat >"$d/nginx.conf" <<NGINX
 worker_processes 1;
 pid nginx.pid;
@@ -119,11 +121,12 @@ http {
     proxy_temp_path temp/proxy;
     uwsgi_temp_path temp/uwsgi;
     scgi_temp_path temp/scgi;
+    $lines
     server {
         listen 127.0.0.1:$port;
         location $prefix {
             include /etc/nginx/fastcgi_params;   # Debian's: REQUEST_URI among them
-            fastcgi_pass unix:$sock;
+            fastcgi_pass $upstream;
         }
     }
 }

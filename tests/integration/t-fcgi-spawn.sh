@@ -291,7 +291,7 @@ if command -v nginx >/dev/null && command -v wrk >/dev/null && mx_start_fake; th
         "$IT_DIR/bin/fcgi-lisp" --backend "$MX_BACKEND_URL"
     ns=$IT_LAST_PID
     it_wait_socket "$d/fcgi.sock" 10
-    mx_nginx_fastcgi "$d" "$port" / "$d/fcgi.sock"
+    mx_nginx_fastcgi "$d" "$port" / "unix:$d/fcgi.sock"
     ng=$MX_NGINX_PID
     if it_wait_port "$port" 10; then
         reload_under_load nginx-spawn "http://127.0.0.1:$port/hello" "$ns"

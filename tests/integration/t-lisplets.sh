@@ -4,7 +4,9 @@
 # (contrib/lisp/lisplets.lisp, lisplets-app.lisp). Params from the query
 # string and from a form body, cookies both ways, repeated headers,
 # redirect, error, log lines in the web server's error log, a hostile query
-# that must not forge an element, the raw-body extension.
+# that must not forge an element, the raw-body extension; sessions and the
+# context's attributes, a session set through one fcgi-lisp and seen through
+# another (two of them behind nginx, on one session store).
 # fcgi-lisp, MIT licence.
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
@@ -72,16 +74,45 @@ checks() {
         "tags=method,uri,protocol,is-secure,headers,params,context,servlet" "$(mx_body hostile)"
 }
 
+# sessions NAME: a session attribute set in one request is seen in the next,
+# then dropped; the context's attribute counts across requests
+sessions() {
+    local name=$1 sid h1 h2
+    mx_curl set '/app/session/set?k=user&v=alice'
+    sid=$(sed -n 's/^Set-Cookie: JSESSIONID=\([0-9a-f]*\);.*/\1/p' "$MX_D/set.head" | tr -d '\r')
+    it_check_eq "[$name] a reply that sets a session attribute gets a new session's cookie" 32 \
+        "${#sid}"
+    mx_curl get '/app/session/get?k=user' -b "JSESSIONID=$sid"
+    it_check_contains "[$name] the next request with that cookie sees the attribute" "user=alice" \
+        "$(mx_body get)"
+    mx_curl drop /app/session/drop -b "JSESSIONID=$sid"
+    mx_curl gone '/app/session/get?k=user' -b "JSESSIONID=$sid"
+    it_check_contains "[$name] (session (invalidate)) ends it" "user=none" "$(mx_body gone)"
+    mx_curl hits1 /app/hits
+    mx_curl hits2 /app/hits
+    h1=$(sed -n 's/^hits=//p' "$MX_D/hits1.body")
+    h2=$(sed -n 's/^hits=//p' "$MX_D/hits2.body")
+    it_check_eq "[$name] a context attribute set by one request is there for the next" \
+        "$((h1 + 1))" "$h2"
+}
+
 # --- nginx: fcgi-lisp on a unix socket ------------------------------------------------
 if command -v nginx >/dev/null 2>&1; then
     d="$IT_DIR/nginx"
     mx_mkdir "$d" "$d/logs" "$d/temp"
     hport=$(it_free_port)
-    it_spawn fcgi-lisp-nginx "${MX_RUNAS[@]}" "$IT_DIR/bin/fcgi-lisp" --listen "unix:$d/fcgi.sock" \
-        --backend "$BACKEND" --lisp-tag-prefix : --lisplets-raw-body yes --log-level 6
-    bridge=$IT_LAST_PID
-    it_wait_socket "$d/fcgi.sock" 10
-    mx_nginx_fastcgi "$d" "$hport" /app/ "$d/fcgi.sock"
+    # two fcgi-lisps on one session store, nginx taking turns between them
+    bridges=""
+    for p in A B; do
+        it_spawn "fcgi-lisp-nginx-$p" "${MX_RUNAS[@]}" "$IT_DIR/bin/fcgi-lisp" \
+            --listen "unix:$d/fcgi-$p.sock" --backend "$BACKEND" --lisp-tag-prefix : \
+            --lisplets-raw-body yes --context-param "proc=$p" \
+            --session-store "$IT_DIR/run/sessions" --log-level 6
+        bridges="$bridges $IT_LAST_PID"
+        it_wait_socket "$d/fcgi-$p.sock" 10
+    done
+    mx_nginx_fastcgi "$d" "$hport" /app/ fcgi_lisp_pair \
+        "upstream fcgi_lisp_pair { server unix:$d/fcgi-A.sock; server unix:$d/fcgi-B.sock; }"
     ng=$MX_NGINX_PID
     if it_wait_port "$hport" 10; then
         checks nginx "http://127.0.0.1:$hport" "$d/logs/error.log"
@@ -89,11 +120,23 @@ if command -v nginx >/dev/null 2>&1; then
             -H 'Content-Type: application/octet-stream'
         it_check_eq "[nginx] lisplets-raw-body: the Lisp gets a non-form body, its length in (body-length N)" \
             "bytes=$MX_CHUNKED_BYTES" "$(mx_body upload)"
+        sessions nginx
+        mx_curl set2 '/app/session/set?k=user&v=bob'
+        sid=$(sed -n 's/^Set-Cookie: JSESSIONID=\([0-9a-f]*\);.*/\1/p' "$MX_D/set2.head" | tr -d '\r')
+        by=""
+        for _ in 1 2; do
+            mx_curl get2 '/app/session/get?k=user' -b "JSESSIONID=$sid"
+            it_check_contains "[nginx] the session is seen whichever fcgi-lisp serves" "user=bob" \
+                "$(mx_body get2)"
+            by="$by$(sed -n 's/^served-by=//p' "$MX_D/get2.body")"
+        done
+        it_check_eq "[nginx] two requests in a row, served by the two fcgi-lisps (sharing the store)" \
+            AB "$(printf '%s' "$by" | fold -w1 | sort | tr -d '\n')"
     else
         it_fail "nginx starts" "$(cat "$IT_DIR/nginx.log")"
     fi
     mx_stop "$ng"
-    mx_stop "$bridge"
+    for b in $bridges; do mx_stop "$b"; done
 else
     echo "SKIP: lisplets: the nginx part needs nginx"
 fi
@@ -105,7 +148,7 @@ if command -v lighttpd >/dev/null 2>&1; then
     hport=$(it_free_port)
     mx_lighttpd_fastcgi "$d" "$hport" "( \"/app/\" => ( (
     \"socket\"          => \"$d/run/fcgi.sock\",
-    \"bin-path\"        => \"$IT_DIR/bin/fcgi-lisp --lisp-tag-prefix : --log-level 6\",
+    \"bin-path\"        => \"$IT_DIR/bin/fcgi-lisp --lisp-tag-prefix : --log-level 6 --session-store $IT_DIR/run/sessions-lighttpd\",
     \"bin-environment\" => ( \"FCGI_LISP_BACKEND\" => \"$BACKEND\" ),
     \"check-local\"     => \"disable\",
     \"max-procs\"       => 1,
@@ -113,6 +156,7 @@ if command -v lighttpd >/dev/null 2>&1; then
     lt=$MX_LIGHTTPD_PID
     if it_wait_port "$hport" 10; then
         checks lighttpd "http://127.0.0.1:$hport" "$d/logs/error.log"
+        sessions lighttpd
     else
         it_fail "lighttpd starts" "$(cat "$IT_DIR/lighttpd.log")"
     fi

@@ -204,6 +204,21 @@ static void test_addr_slot(void)
     CU_ASSERT(addr_slot(&a, &base, 999999) == -1);
 }
 
+/* Addresses as parts of file names: no '/', ':' or brackets. */
+static void test_addr_file_part(void)
+{
+    static const char *const cases[][2] = {{"127.0.0.1:3000", "127.0.0.1-3000"},
+                                           {"[::1]:3000", "_--1_-3000"},
+                                           {"unix:/run/lisp.sock", "_run_lisp.sock"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct addr a;
+        char err[128], out[160];
+        CU_ASSERT_EQUAL_FATAL(addr_parse(&a, cases[i][0], err, sizeof err), 0);
+        addr_file_part(&a, out, sizeof out);
+        CU_ASSERT_STRING_EQUAL(out, cases[i][1]);
+    }
+}
+
 void suite_addr(void)
 {
     static const CU_TestInfo tests[] = {
@@ -214,6 +229,7 @@ void suite_addr(void)
         {"host names resolve", test_addr_name},
         {"addr_format truncates", test_addr_format_truncates},
         {"pool slots", test_addr_slot},
+        {"as part of a file name", test_addr_file_part},
         CU_TEST_INFO_NULL,
     };
     unit_add_suite("addr", tests);
