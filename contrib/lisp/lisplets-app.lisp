@@ -13,7 +13,8 @@
 ;;;;                    the top-level tags it received
 ;;;;   /cookies         the cookies it got, one "name=value" a line, and
 ;;;;                    sets theme=dark (path /, max-age 3600)
-;;;;   /session/set?k=K&v=V   sets session attribute K
+;;;;   /session/set?k=K&v=V[&ttl=S]   sets session attribute K (and the
+;;;;                    session's max-inactive-interval)
 ;;;;   /session/get?k=K       "K=value" from the session it got, then
 ;;;;                    "served-by=P" (the context param "proc", which tells
 ;;;;                    the fcgi-lisps apart in a test)
@@ -56,14 +57,18 @@
                      (loop for (name . vals) in (lisplets:entry :params request)
                            append (loop for v in vals collect (format nil "~A=~A" (symbol-name name) v)))
                      (list (format nil "user=~A" (or (lisplets:user-name request) "none"))
+                           (format nil "roles=~{~(~A~)~^,~}" (lisplets:user-roles request))
                            (format nil "tags=~{~(~A~)~^,~}" (mapcar #'first request)))))))
       ((ends-with-p uri "/cookies")
        (text 200 (lines (loop for (name value) in (lisplets:entry :cookies request)
                               collect (format nil "~A=~A" (symbol-name name) value)))
              '(:cookies ((:name "theme") (:value "dark") (:path "/") (:max-age 3600)))))
       ((ends-with-p uri "/session/set")
-       (let ((k (lisplets:param request "k")) (v (lisplets:param request "v")))
-         (text 200 (format nil "set ~A~%" k) `(:session (:attrs (,k ,v))))))
+       (let ((k (lisplets:param request "k")) (v (lisplets:param request "v"))
+             (ttl (lisplets:param request "ttl")))
+         (text 200 (format nil "set ~A~%" k)
+               `(:session (:attrs (,k ,v))
+                          ,@(when ttl `((:max-inactive-interval ,(parse-integer ttl))))))))
       ((ends-with-p uri "/session/get")
        (let ((k (lisplets:param request "k")))
          (text 200 (format nil "~A=~A~%served-by=~A~%" k

@@ -29,7 +29,7 @@
 (defpackage #:lisplets
   (:use #:common-lisp)
   (:export #:serve #:entry #:header #:param #:params #:cookie #:session-id
-           #:session-attr #:context-attr #:user-name))
+           #:session-attr #:context-attr #:user-name #:user-roles))
 (in-package #:lisplets)
 
 ;;; ------------------------------------------------------------------
@@ -60,6 +60,11 @@ upcased by the reader, names fcgi-lisp wrote between bars keep theirs)."
 (defun context-attr (request name)
   (first (entry name (entry :attrs (entry :context request)))))
 (defun user-name (request) (first (entry :name (entry :user request))))
+(defun user-roles (request)
+  "The roles the user has: the (roles (ROLE t|nil) ...) entries that are not nil."
+  (loop for (role value) in (entry :roles (entry :user request))
+        unless (or (null value) (and (symbolp value) (string-equal (symbol-name value) "NIL")))
+          collect (symbol-name role)))
 
 (defun read-request (stream)
   "The request s-expression, and its raw body (octets) or NIL."
@@ -127,6 +132,9 @@ upcased by the reader, names fcgi-lisp wrote between bars keep theirs)."
                        (format *error-output* "~&lisplets: the handler failed: ~A~%" e)
                        (values `((:error 500 ,(princ-to-string e))) nil)))
                  (write-reply reply content stream)))
+           ;; a connection closed before a request: fcgi-lisp's readiness
+           ;; probe (bin-path), or a web server giving up
+           (end-of-file () nil)
            (error (e)
              (format *error-output* "~&lisplets: connection failed: ~A~%" e)))
       (ignore-errors (close stream))

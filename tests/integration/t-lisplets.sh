@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/integration/matrix.sh"
 
 it_setup lisplets
-it_require sbcl curl "$FCGI_LISP"
+it_require sbcl curl "$FCGI_LISP" "$FCGI_PROBE"
 mx_setup
 
 # the app, on a port of its own, as the servers' user
@@ -94,6 +94,12 @@ sessions() {
     h2=$(sed -n 's/^hits=//p' "$MX_D/hits2.body")
     it_check_eq "[$name] a context attribute set by one request is there for the next" \
         "$((h1 + 1))" "$h2"
+    mx_curl short '/app/session/set?k=user&v=carol&ttl=1'
+    sid=$(sed -n 's/^Set-Cookie: JSESSIONID=\([0-9a-f]*\);.*/\1/p' "$MX_D/short.head" | tr -d '\r')
+    sleep 2.2
+    mx_curl expired '/app/session/get?k=user' -b "JSESSIONID=$sid"
+    it_check_contains "[$name] a session unused past its max-inactive-interval is gone" \
+        "user=none" "$(mx_body expired)"
 }
 
 # --- nginx: fcgi-lisp on a unix socket ------------------------------------------------
@@ -140,6 +146,39 @@ if command -v nginx >/dev/null 2>&1; then
 else
     echo "SKIP: lisplets: the nginx part needs nginx"
 fi
+
+# --- the user and roles, straight to fcgi-lisp (FastCGI carries REMOTE_USER) --------------
+it_spawn fcgi-lisp-direct "${MX_RUNAS[@]}" "$IT_DIR/bin/fcgi-lisp" --listen "unix:$IT_DIR/run/direct.sock" \
+    --backend "$BACKEND" --lisp-tag-prefix : --lisp-roles "admin, editor" \
+    --lisp-role "admin alice" --lisp-role "editor bob alice" --session-store "$IT_DIR/run/s-direct"
+direct=$IT_LAST_PID
+it_wait_socket "$IT_DIR/run/direct.sock" 10
+out=$("$FCGI_PROBE" --timeout 20 --connect "unix:$IT_DIR/run/direct.sock" request --uri /app/echo \
+    --param REMOTE_USER=alice --param AUTH_TYPE=Basic 2>&1)
+it_check_contains "(user (name ...)) from REMOTE_USER" "user=alice" "$out"
+it_check_contains "and its roles from lisp-roles and lisp-role" "roles=admin,editor" "$out"
+out=$("$FCGI_PROBE" --timeout 20 --connect "unix:$IT_DIR/run/direct.sock" request --uri /app/echo \
+    --param REMOTE_USER=bob 2>&1)
+it_check_contains "another user, other roles" $'user=bob\nroles=editor' "$out"
+it_check_contains "and the request has a (user ...) element then" "servlet,user" "$out"
+mx_stop "$direct"
+
+# --- a pool of SBCL Lisplets processes fcgi-lisp starts itself (bin-path) ----------------
+pport=$(it_free_port)
+it_spawn fcgi-lisp-pool env HOME="$IT_DIR/home" "${MX_RUNAS[@]}" "$IT_DIR/bin/fcgi-lisp" \
+    --listen "unix:$IT_DIR/run/pool.sock" --backend "lisplets://127.0.0.1:$pport" \
+    --lisp-tag-prefix : --session-store "$IT_DIR/run/s-pool" --min-procs 1 --max-procs 1 \
+    --bin-copy-environment "PATH HOME" --log-level 6 \
+    --bin-path "sbcl --noinform --non-interactive --no-userinit --load '$lib' --load '$app'"
+pool=$IT_LAST_PID
+it_wait_socket "$IT_DIR/run/pool.sock" 10
+it_wait_until 60 it_log_has fcgi-lisp-pool "accepting connections" ||
+    it_fail "the pool's SBCL starts" "$(tail -n 5 "$IT_DIR/fcgi-lisp-pool.log")"
+out=$("$FCGI_PROBE" --timeout 20 --connect "unix:$IT_DIR/run/pool.sock" request --uri /app/hello 2>&1)
+it_check_contains "bin-path: a Lisplets SBCL that fcgi-lisp started answers" "hello from lisplets" "$out"
+it_check_not_contains "and its readiness probe is no error in the Lisp's log" "connection failed" \
+    "$(cat "$IT_DIR/fcgi-lisp-pool.log")"
+mx_stop "$pool"
 
 # --- lighttpd: it spawns fcgi-lisp (bin-path) ------------------------------------------
 if command -v lighttpd >/dev/null 2>&1; then
