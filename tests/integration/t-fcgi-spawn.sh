@@ -157,6 +157,19 @@ if [ "$(id -u)" -eq 0 ]; then
     [ -S "$IT_DIR/jail-us/fcgi.sock" ] && it_pass "the socket is bound inside the chroot" \
         || it_fail "no socket inside the chroot"
     stop_listed $jsf_pids "$jus_pid"
+    # -S: the socket bound before the chroot, at a path outside it
+    rm -f "$IT_DIR"/jail-us/rep/report.*
+    "$SPAWN" -c "$IT_DIR/jail-us" -S -u "$MX_USER" -s "$IT_DIR/run/outside.sock" \
+        -P "$IT_DIR/jus.pid" -- /spawn-inspect /rep >/dev/null 2>"$IT_DIR/jus-S.log"
+    jus_pid=$(cat "$IT_DIR/jus.pid" 2>/dev/null)
+    IT_PIDS="$IT_PIDS $jus_pid"
+    it_wait_until 10 reports_in "$IT_DIR/jail-us/rep" 1 ||
+        it_fail "-S: a child starts in the chroot" "$(cat "$IT_DIR/jus-S.log")"
+    it_check_contains "-S: the socket is bound before the chroot, outside it" \
+        "fd0.address=$IT_DIR/run/outside.sock" "$(cat "$(first_report "$IT_DIR/jail-us/rep")")"
+    it_check_contains "and the child still runs in the chroot" "cwd=/" \
+        "$(cat "$(first_report "$IT_DIR/jail-us/rep")")"
+    stop_listed "$jus_pid"
 fi
 
 # --- supervision in the foreground -------------------------------------------------
@@ -187,7 +200,9 @@ else it_fail "SIGHUP did not replace the children" "$(tail -n 8 "$IT_DIR/sup.log
 it_check_contains "the reload is logged" "the new children are up; 2 old ones asked to finish (SIGUSR1)" \
     "$(cat "$IT_DIR/sup.log")"
 lisps=$(it_children "$sup")
-it_stop "$sup"
+kill -TERM "$sup"
+wait "$sup"
+it_check_eq "SIGTERM: fcgi-lisp-spawn exits with status 0" 0 "$?"
 left=0
 for p in $lisps; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
 it_check_eq "SIGTERM stops every child" 0 "$left"
