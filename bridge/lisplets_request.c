@@ -79,28 +79,67 @@ static bool lr_same(struct slice a, struct slice b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
+/* A pair's name and place, sorted by name, then place. */
+struct lr_key {
+    struct slice name;
+    size_t index;
+};
+
+static int lr_key_cmp(const void *pa, const void *pb)
+{
+    const struct lr_key *a = pa, *b = pb;
+    size_t n = a->name.len < b->name.len ? a->name.len : b->name.len;
+    int c = n > 0 ? memcmp(a->name.ptr, b->name.ptr, n) : 0;
+    if (c != 0)
+        return c;
+    if (a->name.len != b->name.len)
+        return a->name.len < b->name.len ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* A run of one name in the sorted keys, and where the name first came. */
+struct lr_group {
+    size_t first, start, end;
+};
+
+static int lr_group_cmp(const void *pa, const void *pb)
+{
+    const struct lr_group *a = pa, *b = pb;
+    return (a->first > b->first) - (a->first < b->first);
+}
+
 /* (tag (NAME "v1" "v2")...): the values of a name together, names in the
- * order they first came. */
+ * order they first came. Sorted, not compared pair with pair: a client
+ * may send thousands of fields (or cookies) to one request. */
 static void lr_grouped(struct buf *out, const struct lisplets_opts *o, const char *tag,
                        const struct lisplets_pair *v, size_t n)
 {
     lr_open(out, o, tag);
+    struct lr_key *keys = xcalloc(n + 1, sizeof *keys);
+    struct lr_group *groups = xcalloc(n + 1, sizeof *groups);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = (struct lr_key){v[i].name, i};
+    if (n > 0)
+        qsort(keys, n, sizeof *keys, lr_key_cmp);
+    size_t ng = 0;
     for (size_t i = 0; i < n; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = lr_same(v[j].name, v[i].name);
-        if (seen)
-            continue;
+        if (i == 0 || !lr_same(keys[i].name, keys[i - 1].name))
+            groups[ng++] = (struct lr_group){keys[i].index, i, i};
+        groups[ng - 1].end = i + 1;
+    }
+    if (ng > 0)
+        qsort(groups, ng, sizeof *groups, lr_group_cmp);
+    for (size_t g = 0; g < ng; g++) {
         buf_append_byte(out, '(');
-        sexp_name_append(out, o->tag_prefix, o->tag_suffix, v[i].name);
-        for (size_t k = i; k < n; k++) {
-            if (!lr_same(v[k].name, v[i].name))
-                continue;
+        sexp_name_append(out, o->tag_prefix, o->tag_suffix, v[groups[g].first].name);
+        for (size_t k = groups[g].start; k < groups[g].end; k++) {
             buf_append_byte(out, ' ');
-            sexp_string_append(out, v[k].value);
+            sexp_string_append(out, v[keys[k].index].value);
         }
         buf_append_byte(out, ')');
     }
+    free(keys);
+    free(groups);
     buf_append_byte(out, ')');
 }
 

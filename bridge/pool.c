@@ -434,6 +434,15 @@ static void pool_slot_ready(struct pool_slot *s)
         pool_roll_ready(p);
 }
 
+/* Whether the probe connection fd has connected (not still in progress,
+ * not refused). */
+static bool pool_probe_connected(int fd)
+{
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof peer;
+    return fd >= 0 && sock_error(fd) == 0 && getpeername(fd, (struct sockaddr *)&peer, &len) == 0;
+}
+
 /* STARTING, inherited socket: true once the process has accepted a
  * connection. Only the probe and connections left from its last process
  * wait in the queue (the slot gets no traffic yet), so the queue shrinks
@@ -447,11 +456,8 @@ static bool pool_slot_accepted(struct pool_slot *s)
                  s->proc.tag, strerror(errno));
         return true;
     }
-    struct sockaddr_storage peer;
-    socklen_t len = sizeof peer;
-    bool probe_connected = s->probe_fd >= 0 && sock_error(s->probe_fd) == 0 &&
-                           getpeername(s->probe_fd, (struct sockaddr *)&peer, &len) == 0;
-    bool shrank = (s->probe_queue >= 0 && q < s->probe_queue) || (q == 0 && probe_connected);
+    bool shrank = (s->probe_queue >= 0 && q < s->probe_queue) ||
+                  (q == 0 && pool_probe_connected(s->probe_fd));
     s->probe_queue = q;
     if (s->probe_fd < 0 && !shrank)
         pool_slot_probe_begin(s); /* the last probe could not connect */
@@ -463,10 +469,7 @@ static bool pool_slot_accepted(struct pool_slot *s)
 static bool pool_slot_connectable(struct pool_slot *s)
 {
     if (s->probe_fd >= 0) {
-        struct sockaddr_storage peer;
-        socklen_t len = sizeof peer;
-        bool up = sock_error(s->probe_fd) == 0 &&
-                  getpeername(s->probe_fd, (struct sockaddr *)&peer, &len) == 0;
+        bool up = pool_probe_connected(s->probe_fd);
         close(s->probe_fd);
         s->probe_fd = -1;
         if (up)

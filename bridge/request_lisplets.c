@@ -173,6 +173,79 @@ static void request_lisplets_roles_free(struct lisplets_role *roles, size_t n)
     free(roles);
 }
 
+/* What Lisplets requests take from the settings, derived once per
+ * configuration (SIGHUP makes a new one; the old settings are kept until
+ * exit, so a pointer names one configuration). */
+struct request_lisplets_setup {
+    const struct settings *cfg;        /* borrowed: what this was made from */
+    struct lisplets_opts opts;         /* its arrays are the owned fields below */
+    struct lisplets_pair *context;     /* owned: context-param */
+    struct lisplets_pair *servlet;     /* owned: lisp-host, lisp-port, servlet-param */
+    struct lisplets_role *roles;       /* owned */
+    char host[160], port[8];           /* the first backend's, for lisp-host and lisp-port */
+};
+
+void request_lisplets_setup_free(struct request_lisplets_setup *st)
+{
+    if (st == NULL)
+        return;
+    free(st->context);
+    free(st->servlet);
+    request_lisplets_roles_free(st->roles, st->opts.n_roles);
+    free(st);
+}
+
+static struct request_lisplets_setup *request_lisplets_setup_new(const struct server *srv)
+{
+    const struct settings *cfg = srv->cfg;
+    struct request_lisplets_setup *st = xcalloc(1, sizeof *st);
+    st->cfg = cfg;
+    const struct addr *a = &srv->backends[0].url->addr;
+    if (a->family == AF_UNIX) {
+        snprintf(st->host, sizeof st->host, "%s", addr_unix_path(a));
+    } else {
+        addr_format(a, st->host, sizeof st->host);
+        char *colon = strrchr(st->host, ':');
+        if (colon != NULL)
+            *colon = '\0';
+        snprintf(st->port, sizeof st->port, "%u", addr_port(a));
+    }
+    size_t n_servlet, n_context, n_roles;
+    struct lisplets_pair *params = request_lisplets_pairs(cfg->servlet_param, &n_servlet);
+    st->context = request_lisplets_pairs(cfg->context_param, &n_context);
+    st->servlet = xcalloc(n_servlet + 2, sizeof *st->servlet);
+    st->servlet[0] = (struct lisplets_pair){SLICE_STR("lisp-host"),
+                                            {(const uint8_t *)st->host, strlen(st->host)}};
+    st->servlet[1] = (struct lisplets_pair){SLICE_STR("lisp-port"),
+                                            {(const uint8_t *)st->port, strlen(st->port)}};
+    memcpy(st->servlet + 2, params, n_servlet * sizeof *params);
+    free(params);
+    st->roles = request_lisplets_roles(cfg, &n_roles);
+    st->opts = (struct lisplets_opts){.tag_prefix = cfg->lisp_tag_prefix,
+                                      .tag_suffix = cfg->lisp_tag_suffix,
+                                      .true_text = cfg->lisp_true,
+                                      .false_text = cfg->lisp_false,
+                                      .context_name = cfg->context_name,
+                                      .context_params = st->context,
+                                      .n_context_params = n_context,
+                                      .servlet_name = cfg->servlet_name,
+                                      .servlet_params = st->servlet,
+                                      .n_servlet_params = n_servlet + 2,
+                                      .roles = st->roles,
+                                      .n_roles = n_roles};
+    return st;
+}
+
+/* The server's setup for its current settings. */
+static const struct lisplets_opts *request_lisplets_opts(struct server *srv)
+{
+    if (srv->lisplets == NULL || srv->lisplets->cfg != srv->cfg) {
+        request_lisplets_setup_free(srv->lisplets);
+        srv->lisplets = request_lisplets_setup_new(srv);
+    }
+    return &srv->lisplets->opts;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Sessions and context                                                      */
 /* ------------------------------------------------------------------------ */
@@ -411,42 +484,7 @@ int request_lisplets_encode(struct request *r, char *err, size_t errlen)
         r->body_length = r->spool.size;
         raw = (int64_t)r->spool.size;
     }
-    /* lisp-host and lisp-port: the first backend's, as the servlet's own
-     * init params name its Lisp */
-    size_t n_servlet, n_context;
-    struct lisplets_pair *servlet = request_lisplets_pairs(cfg->servlet_param, &n_servlet);
-    struct lisplets_pair *context = request_lisplets_pairs(cfg->context_param, &n_context);
-    char host[160] = "", port[8] = "";
-    const struct addr *a = &r->srv->backends[0].url->addr;
-    if (a->family == AF_UNIX) {
-        snprintf(host, sizeof host, "%s", addr_unix_path(a));
-    } else {
-        addr_format(a, host, sizeof host);
-        char *colon = strrchr(host, ':');
-        if (colon != NULL)
-            *colon = '\0';
-        snprintf(port, sizeof port, "%u", addr_port(a));
-    }
-    size_t n_roles;
-    struct lisplets_role *roles = request_lisplets_roles(cfg, &n_roles);
-    struct lisplets_pair *all = xcalloc(n_servlet + 2, sizeof *all);
-    all[0] = (struct lisplets_pair){SLICE_STR("lisp-host"),
-                                    {(const uint8_t *)host, strlen(host)}};
-    all[1] = (struct lisplets_pair){SLICE_STR("lisp-port"),
-                                    {(const uint8_t *)port, strlen(port)}};
-    memcpy(all + 2, servlet, n_servlet * sizeof *all);
-    struct lisplets_opts o = {.tag_prefix = cfg->lisp_tag_prefix,
-                              .tag_suffix = cfg->lisp_tag_suffix,
-                              .true_text = cfg->lisp_true,
-                              .false_text = cfg->lisp_false,
-                              .context_name = cfg->context_name,
-                              .context_params = context,
-                              .n_context_params = n_context,
-                              .servlet_name = cfg->servlet_name,
-                              .servlet_params = all,
-                              .n_servlet_params = n_servlet + 2,
-                              .roles = roles,
-                              .n_roles = n_roles};
+    const struct lisplets_opts *o = request_lisplets_opts(r->srv);
     int64_t previous_ms;
     request_lisplets_load_state(r, &previous_ms);
     struct lisplets_pair *session_attrs = request_lisplets_attrs(&ll->session);
@@ -460,17 +498,13 @@ int request_lisplets_encode(struct request *r, char *err, size_t errlen)
                                         .n_context_attrs = ll->context.n,
                                         .session = ll->has_session ? &session : NULL,
                                         .body_length = raw};
-    lisplets_request_encode(&r->bout, &in, &o);
+    lisplets_request_encode(&r->bout, &in, o);
     free(session_attrs);
     free(context_attrs);
     /* A newline ends it (the servlet wrote none): CL's READ, which SBCL and
      * CCL servers use, reads one character past the closing parenthesis
      * and would wait for it; the raw body, if any, follows the newline. */
     buf_append_byte(&r->bout, '\n');
-    free(all);
-    free(servlet);
-    free(context);
-    request_lisplets_roles_free(roles, n_roles);
     static const struct lisplets_reply_limits base = LISPLETS_REPLY_LIMITS_DEFAULT;
     struct lisplets_reply_limits limits = base;
     limits.max_bytes = cfg->max_response_head;

@@ -60,4 +60,9 @@ enum parse_rc request_lisplets_feed(struct request *r, const uint8_t **pos, cons
 /* Frees r->ll, if any. */
 void request_lisplets_free(struct request *r);
 
+/* What Lisplets requests derive from the server's settings, made on first
+ * use and again when the settings change (server.lisplets). */
+struct request_lisplets_setup;
+void request_lisplets_setup_free(struct request_lisplets_setup *st);
+
 #endif

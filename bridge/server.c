@@ -18,6 +18,7 @@
 #include "log.h"
 #include "pool.h"
 #include "request.h"
+#include "request_lisplets.h"
 #include "sock.h"
 #include "store.h"
 #include "upstream.h"
@@ -302,6 +303,8 @@ void server_free(struct server *srv)
 {
     store_close(srv->store);
     srv->store = NULL;
+    request_lisplets_setup_free(srv->lisplets);
+    srv->lisplets = NULL;
     for (size_t i = 0; i < srv->n_listeners; i++)
         listener_close(&srv->listeners[i]);
     srv->draining = true; /* conn_close must not restart the listeners */

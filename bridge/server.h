@@ -19,6 +19,8 @@ struct upstream_sock;
 struct upstream_waiter;
 struct balance_backend;
 struct pool;
+struct request_lisplets_setup;
+struct store;
 
 /* One Lisp backend and its kept sockets. */
 struct backend {
@@ -48,6 +50,8 @@ struct server {
     struct pool *pool;                /* owned: the Lisp processes of bin-path, or NULL */
     struct store *store;              /* owned: Lisplets sessions and context, or NULL
                                          (mod_lisp backends) */
+    struct request_lisplets_setup *lisplets; /* owned: what Lisplets requests derive
+                                         from cfg, or NULL (request_lisplets.h) */
     struct balance_backend *bal;      /* owned, n_backends: load and state of backends[i]
                                          as balance_pick reads them */
     size_t rr_next;                   /* round robin: next backend to try first */

@@ -203,12 +203,10 @@ static void spawn_children_reload_cb(struct ev_loop *loop, ev_timer *w, int reve
     unsigned stopped = 0;
     for (size_t i = 0; i < 2 * (size_t)c->n; i++) {
         struct spawn_child *ch = &c->slots[i];
-        if (ch->generation != c->generation && ch->state != SPAWN_CHILD_EMPTY) {
-            stopped++;
-            spawn_child_stop(ch);
-        } else if (ch->generation != c->generation) {
-            spawn_child_stop(ch); /* a restart that was due */
-        }
+        if (ch->generation == c->generation)
+            continue;
+        stopped += ch->state != SPAWN_CHILD_EMPTY;
+        spawn_child_stop(ch); /* a running one, or a restart that was due */
     }
     log_notice("SIGHUP: the new children are up; %u old one%s asked to finish (SIG%s)",
                stopped, stopped == 1 ? "" : "s", sigabbrev_np(c->stop_signal));
@@ -257,17 +255,11 @@ static void spawn_child_exit(struct proc *proc, int status)
     ch->exited = true;
     ch->last_status = status;
     ev_timer_stop(c->loop, &ch->timer);
-    if (ch->state == SPAWN_CHILD_STOPPING) {
-        log_notice("%s %s after %.1fs (asked to finish)", proc->tag, how, uptime);
+    if (ch->state == SPAWN_CHILD_STOPPING || c->stopping) {
+        log_notice("%s %s after %.1fs%s", proc->tag, how, uptime,
+                   ch->state == SPAWN_CHILD_STOPPING ? " (asked to finish)" : "");
         ch->state = SPAWN_CHILD_EMPTY;
         if (c->stopping && spawn_children_running(c) == 0)
-            ev_break(c->loop, EVBREAK_ALL);
-        return;
-    }
-    if (c->stopping) {
-        ch->state = SPAWN_CHILD_EMPTY;
-        log_notice("%s %s after %.1fs", proc->tag, how, uptime);
-        if (spawn_children_running(c) == 0)
             ev_break(c->loop, EVBREAK_ALL);
         return;
     }

@@ -124,6 +124,19 @@ static void test_hostile(void)
            "(:context (:name \"Lisplets Demo\"))(:servlet (:name \"lisplet\")))");
 }
 
+/* Values of a name together, names in the order they first came. */
+static void test_grouping(void)
+{
+    struct lisplets_opts o = opts();
+    o.n_context_params = o.n_servlet_params = 0;
+    EXPECT(KV("REQUEST_METHOD", "GET", "REQUEST_URI", "/", "SERVER_PROTOCOL", "HTTP/1.1",
+              "QUERY_STRING", "b=1&a=2&b=3&c=4&a=5&bb=6&b=7"),
+           &o, NULL, -1,
+           "((method \"GET\")(uri \"/\")(protocol \"HTTP/1.1\")(is-secure nil)(headers )"
+           "(params (b \"1\" \"3\" \"7\")(a \"2\" \"5\")(c \"4\")(bb \"6\"))"
+           "(context (name \"Lisplets Demo\"))(servlet (name \"lisplet\")))");
+}
+
 static void test_user_roles(void)
 {
     static const char *const admins[] = {"alice", NULL};
@@ -186,6 +199,7 @@ void suite_lisplets_request(void)
         {"lisplets.md's worked example", test_worked_example},
         {"a minimal request, the raw body announced", test_minimal},
         {"hostile names and values stay inside", test_hostile},
+        {"values grouped, names in order", test_grouping},
         {"user, roles, booleans, tag suffix", test_user_roles},
         {"Cookie header pairs", test_cookies},
         CU_TEST_INFO_NULL,
